@@ -1,0 +1,46 @@
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class User(AbstractUser):
+    class Role(models.TextChoices):
+        BUYER = "buyer", _("Buyer")
+        AGENT = "agent", _("Agent")
+
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.BUYER)
+
+    class Meta(AbstractUser.Meta):
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    @property
+    def is_agent(self) -> bool:
+        return self.role == self.Role.AGENT
+
+    @property
+    def display_name(self) -> str:
+        return self.get_full_name() or self.username
+
+
+class AgentProfile(models.Model):
+    user = models.OneToOneField(
+        User, on_delete=models.CASCADE, related_name="agent_profile", verbose_name=_("user")
+    )
+    agency_name = models.CharField(_("agency name"), max_length=120)
+    licence_number = models.CharField(_("licence number"), max_length=60, blank=True)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    bio = models.TextField(_("bio"), blank=True, max_length=2000)
+    cities_served = models.ManyToManyField(
+        "listings.City", blank=True, related_name="agents", verbose_name=_("cities served")
+    )
+    verified = models.BooleanField(
+        _("verified"), default=False, help_text=_("Set by staff after checking the licence.")
+    )
+
+    class Meta:
+        verbose_name = _("agent profile")
+        verbose_name_plural = _("agent profiles")
+
+    def __str__(self):
+        return f"{self.user.display_name} ({self.agency_name})"

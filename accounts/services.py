@@ -1,0 +1,47 @@
+from django.contrib.auth.models import Group, Permission
+from django.db import transaction
+
+from accounts.models import AgentProfile, User
+
+AGENTS_GROUP = "Agents"
+AGENT_PERMISSIONS = [
+    ("listings", "add_listing"),
+    ("listings", "change_listing"),
+    ("listings", "delete_listing"),
+    ("listings", "view_listing"),
+    ("listings", "view_city"),
+    ("listings", "view_district"),
+]
+
+
+def agents_group() -> Group:
+    """The admin group agents belong to, with exactly the permissions they need."""
+    group, _ = Group.objects.get_or_create(name=AGENTS_GROUP)
+    permissions = [
+        Permission.objects.get(content_type__app_label=app_label, codename=codename)
+        for app_label, codename in AGENT_PERMISSIONS
+    ]
+    group.permissions.set(permissions)
+    return group
+
+
+def buyer_register(*, username: str, password: str, email: str = "") -> User:
+    """Public sign-up: always a buyer, whatever the form or request body says."""
+    user = User(username=username, email=email, role=User.Role.BUYER)
+    user.set_password(password)
+    user.full_clean(exclude=["password"])
+    user.save()
+    return user
+
+
+@transaction.atomic
+def user_make_agent(*, user: User, agency_name: str = "") -> AgentProfile:
+    """Turn a user into an agent who manages listings in the admin."""
+    user.role = User.Role.AGENT
+    user.is_staff = True
+    user.save(update_fields=["role", "is_staff"])
+    user.groups.add(agents_group())
+    profile, _ = AgentProfile.objects.get_or_create(
+        user=user, defaults={"agency_name": agency_name or user.display_name}
+    )
+    return profile

@@ -1,0 +1,111 @@
+from django.conf import settings
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+
+from listings import selectors, services
+from listings.filters import ListingFilterSet
+from listings.models import Listing
+from listings.permissions import IsAgentForWrites
+from listings.serializers import (
+    CitySerializer,
+    ListingDetailSerializer,
+    ListingListSerializer,
+    ListingWriteSerializer,
+)
+from marketplace.pagination import KeysetPagination
+
+
+class ListingPagination(KeysetPagination):
+    page_size = settings.LISTINGS_PAGE_SIZE
+    max_page_size = settings.API_MAX_PAGE_SIZE
+
+
+class CityViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Cities with their number of active listings and median price per m²."""
+
+    serializer_class = CitySerializer
+    permission_classes = [AllowAny]
+    pagination_class = None
+    filter_backends = []
+
+    def list(self, request, *args, **kwargs):
+        cities = []
+        for city, market in selectors.cities_with_market():
+            city.market = market
+            cities.append(city)
+        return Response(self.get_serializer(cities, many=True).data)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Search active listings", responses=ListingListSerializer),
+    retrieve=extend_schema(summary="One listing", responses=ListingDetailSerializer),
+    create=extend_schema(
+        summary="Create a listing (agents)",
+        request=ListingWriteSerializer,
+        responses={201: ListingDetailSerializer},
+    ),
+    partial_update=extend_schema(
+        summary="Change your listing (agents)",
+        request=ListingWriteSerializer,
+        responses=ListingDetailSerializer,
+    ),
+    destroy=extend_schema(
+        summary="Remove your listing: a draft is deleted, a published one withdrawn (agents)"
+    ),
+)
+class ListingViewSet(viewsets.ModelViewSet):
+    permission_classes = [IsAgentForWrites]
+    filterset_class = ListingFilterSet
+    pagination_class = ListingPagination
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def get_queryset(self):
+        user = self.request.user
+        if self.action == "list":
+            return Listing.objects.active().with_card_relations()
+        if self.action == "retrieve":
+            return Listing.objects.visible_to(user).with_card_relations()
+        mine = Listing.objects.with_card_relations()
+        return mine if user.is_superuser else mine.filter(agent=user)
+
+    def filter_queryset(self, queryset):
+        # Search parameters apply to the list only; a detail URL ignores them.
+        return super().filter_queryset(queryset) if self.action == "list" else queryset
+
+    def get_serializer_class(self):
+        if self.action == "list":
+            return ListingListSerializer
+        if self.action in ("create", "partial_update"):
+            return ListingWriteSerializer
+        return ListingDetailSerializer
+
+    def retrieve(self, request, *args, **kwargs):
+        listing = self.get_object()
+        return Response(self._detail(listing))
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        listing = services.listing_create(agent=request.user, data=serializer.validated_data)
+        return Response(self._detail(listing), status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request, *args, **kwargs):
+        listing = self.get_object()
+        serializer = self.get_serializer(listing, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        listing = services.listing_update(listing=listing, data=serializer.validated_data)
+        return Response(self._detail(listing))
+
+    def destroy(self, request, *args, **kwargs):
+        services.listing_remove(listing=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    def _detail(self, listing: Listing) -> dict:
+        market = selectors.city_market_stats().get(listing.city_id)
+        context = {
+            **self.get_serializer_context(),
+            "city_median_price_per_m2": market.median_price_per_m2 if market else None,
+        }
+        return ListingDetailSerializer(listing, context=context).data

@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ListingsConfig(AppConfig):
+    name = "listings"
+    verbose_name = _("Listings")
+
+    def ready(self):
+        from django.db.backends.signals import connection_created
+
+        from listings.aggregates import register_sqlite_median
+
+        # SQLite has no MEDIAN aggregate; give every new SQLite connection one so
+        # the embedded default runs the same single query as PostgreSQL.
+        connection_created.connect(register_sqlite_median, dispatch_uid="walkup-sqlite-median")

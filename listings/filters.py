@@ -1,0 +1,136 @@
+"""The one FilterSet behind the web search page and the API list: same names, same rules."""
+
+from django import forms
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django_filters import rest_framework as filters
+
+from listings.models import City, District, Listing
+
+BOOLEAN_CHOICES = [("true", _("Yes")), ("false", _("No"))]
+
+ORDERING_CHOICES = [
+    ("-published_at", _("Newest first")),
+    ("published_at", _("Oldest first")),
+    ("price", _("Price: low to high")),
+    ("-price", _("Price: high to low")),
+    ("price_per_m2", _("Price per m²: low to high")),
+    ("-price_per_m2", _("Price per m²: high to low")),
+    ("area_m2", _("Area: small to large")),
+    ("-area_m2", _("Area: large to small")),
+]
+DEFAULT_ORDERING = "-published_at"
+MAX_QUERY_WORDS = 8
+
+
+class WholeNumberFilter(filters.NumberFilter):
+    field_class = forms.IntegerField
+
+
+class DistrictChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, district):
+        return f"{district.city.local_name} · {district.local_name}"
+
+
+class DistrictFilter(filters.ModelChoiceFilter):
+    field_class = DistrictChoiceField
+
+
+def _parse_bool(value: str) -> bool:
+    return value == "true"
+
+
+class ListingSearchForm(forms.Form):
+    def clean(self):
+        cleaned_data = super().clean()
+        for low, high, message in (
+            ("price_min", "price_max", _("The lowest price is above the highest.")),
+            ("area_min", "area_max", _("The smallest area is above the largest.")),
+        ):
+            low_value, high_value = cleaned_data.get(low), cleaned_data.get(high)
+            if low_value is not None and high_value is not None and low_value > high_value:
+                self.add_error(high, message)
+        return cleaned_data
+
+
+class ListingFilterSet(filters.FilterSet):
+    q = filters.CharFilter(
+        label=_("Keywords"), method="filter_words", max_length=100, strip=True
+    )
+    city = filters.ModelChoiceFilter(
+        label=_("City"),
+        queryset=City.objects.all(),
+        to_field_name="slug",
+        empty_label=_("All cities"),
+    )
+    district = DistrictFilter(
+        label=_("District"),
+        queryset=District.objects.select_related("city"),
+        empty_label=_("All districts"),
+    )
+    price_min = WholeNumberFilter(
+        field_name="price", lookup_expr="gte", label=_("Price from (¥)"), min_value=0
+    )
+    price_max = WholeNumberFilter(
+        field_name="price", lookup_expr="lte", label=_("Price up to (¥)"), min_value=0
+    )
+    area_min = filters.NumberFilter(
+        field_name="area_m2", lookup_expr="gte", label=_("Area from (m²)"), min_value=0
+    )
+    area_max = filters.NumberFilter(
+        field_name="area_m2", lookup_expr="lte", label=_("Area up to (m²)"), min_value=0
+    )
+    rooms = WholeNumberFilter(label=_("Rooms"), min_value=1, max_value=20)
+    price_per_m2_max = WholeNumberFilter(
+        field_name="price_per_m2", lookup_expr="lte", label=_("Price per m² up to (¥)"), min_value=0
+    )
+    floor_max = WholeNumberFilter(
+        field_name="floor", lookup_expr="lte", label=_("Floor at most"), min_value=1
+    )
+    has_elevator = filters.TypedChoiceFilter(
+        label=_("Elevator"),
+        choices=BOOLEAN_CHOICES,
+        coerce=_parse_bool,
+        empty_label=_("Any"),
+    )
+    heating = filters.ChoiceFilter(
+        label=_("Heating"), choices=Listing.Heating.choices, empty_label=_("Any")
+    )
+    condition = filters.ChoiceFilter(
+        label=_("Condition"), choices=Listing.Condition.choices, empty_label=_("Any")
+    )
+    ordering = filters.ChoiceFilter(
+        label=_("Sort by"),
+        choices=ORDERING_CHOICES,
+        method="filter_ordering",
+        empty_label=None,
+    )
+
+    class Meta:
+        model = Listing
+        fields = []
+        form = ListingSearchForm
+
+    def __init__(self, data=None, *args, **kwargs):
+        super().__init__(data, *args, **kwargs)
+        self.form.fields["ordering"].required = False
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        if not self.form.cleaned_data.get("ordering"):
+            queryset = self.filter_ordering(queryset, "ordering", DEFAULT_ORDERING)
+        return queryset
+
+    def filter_words(self, queryset, name, value):
+        for word in value.split()[:MAX_QUERY_WORDS]:
+            queryset = queryset.filter(
+                Q(title__icontains=word)
+                | Q(community_name__icontains=word)
+                | Q(description__icontains=word)
+            )
+        return queryset
+
+    def filter_ordering(self, queryset, name, value):
+        # The id breaks ties so every ordering is total: keyset pagination needs it.
+        tie_breaker = "-id" if value.startswith("-") else "id"
+        return queryset.order_by(value, tie_breaker)

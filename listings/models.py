@@ -1,0 +1,250 @@
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q, Value
+from django.db.models.functions import Cast, Floor
+from django.urls import reverse
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+
+def _in_chinese() -> bool:
+    return (get_language() or "").startswith("zh")
+
+
+class City(models.Model):
+    slug = models.SlugField(_("slug"), unique=True)
+    name = models.CharField(_("name"), max_length=80)
+    name_zh = models.CharField(_("Chinese name"), max_length=80)
+    province = models.CharField(_("province"), max_length=80)
+    province_zh = models.CharField(_("province (Chinese)"), max_length=80, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("city")
+        verbose_name_plural = _("cities")
+
+    def __str__(self):
+        return self.local_name
+
+    @property
+    def local_name(self) -> str:
+        return self.name_zh if _in_chinese() and self.name_zh else self.name
+
+    @property
+    def local_province(self) -> str:
+        return self.province_zh if _in_chinese() and self.province_zh else self.province
+
+
+class District(models.Model):
+    city = models.ForeignKey(
+        City, on_delete=models.CASCADE, related_name="districts", verbose_name=_("city")
+    )
+    name = models.CharField(_("name"), max_length=80)
+    name_zh = models.CharField(_("Chinese name"), max_length=80)
+
+    class Meta:
+        ordering = ["city__name", "name"]
+        verbose_name = _("district")
+        verbose_name_plural = _("districts")
+        constraints = [
+            models.UniqueConstraint(fields=["city", "name"], name="district_unique_name_in_city"),
+        ]
+
+    def __str__(self):
+        return self.local_name
+
+    @property
+    def local_name(self) -> str:
+        return self.name_zh if _in_chinese() and self.name_zh else self.name
+
+
+class ListingQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(status=Listing.Status.ACTIVE)
+
+    def visible_to(self, user):
+        """Active listings for everyone; an agent also sees every listing of their own."""
+        if user.is_authenticated and user.is_superuser:
+            return self.all()
+        if user.is_authenticated:
+            return self.filter(Q(status=Listing.Status.ACTIVE) | Q(agent=user))
+        return self.active()
+
+    def with_card_relations(self):
+        return self.select_related("city", "district", "agent__agent_profile")
+
+
+class Listing(models.Model):
+    class Heating(models.TextChoices):
+        CENTRAL = "central", _("Central heating")
+        GAS_BOILER = "gas_boiler", _("Own gas boiler")
+        ELECTRIC = "electric", _("Electric heating")
+        NONE = "none", _("No heating")
+
+    class Condition(models.TextChoices):
+        NEEDS_RENOVATION = "needs_renovation", _("Needs renovation")
+        BASIC = "basic", _("Basic")
+        RENOVATED = "renovated", _("Renovated")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        ACTIVE = "active", _("Active")
+        RESERVED = "reserved", _("Reserved")
+        SOLD = "sold", _("Sold")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="listings",
+        verbose_name=_("agent"),
+        limit_choices_to={"role": "agent"},
+    )
+    city = models.ForeignKey(
+        City, on_delete=models.PROTECT, related_name="listings", verbose_name=_("city")
+    )
+    district = models.ForeignKey(
+        District, on_delete=models.PROTECT, related_name="listings", verbose_name=_("district")
+    )
+    title = models.CharField(_("title"), max_length=120)
+    description = models.TextField(_("description"), blank=True, max_length=5000)
+    community_name = models.CharField(_("community name"), max_length=120, blank=True)
+    street_address = models.CharField(_("street address"), max_length=200, blank=True)
+    price = models.PositiveIntegerField(
+        _("price (yuan)"), validators=[MinValueValidator(1), MaxValueValidator(100_000_000)]
+    )
+    area_m2 = models.DecimalField(
+        _("area (m²)"),
+        max_digits=7,
+        decimal_places=2,
+        validators=[MinValueValidator(1), MaxValueValidator(10_000)],
+    )
+    # Stored by the database itself, so it can never disagree with price and area;
+    # rounded half up the same way on SQLite and PostgreSQL.
+    price_per_m2 = models.GeneratedField(
+        expression=Cast(
+            Floor(
+                Cast(F("price"), models.FloatField()) / Cast(F("area_m2"), models.FloatField())
+                + Value(0.5)
+            ),
+            models.IntegerField(),
+        ),
+        output_field=models.IntegerField(),
+        db_persist=True,
+        verbose_name=_("price per m² (yuan)"),
+    )
+    rooms = models.PositiveSmallIntegerField(
+        _("rooms"), validators=[MinValueValidator(1), MaxValueValidator(20)]
+    )
+    floor = models.PositiveSmallIntegerField(
+        _("floor"), validators=[MinValueValidator(1), MaxValueValidator(200)]
+    )
+    total_floors = models.PositiveSmallIntegerField(
+        _("total floors"), validators=[MinValueValidator(1), MaxValueValidator(200)]
+    )
+    has_elevator = models.BooleanField(_("elevator"), default=False)
+    heating = models.CharField(
+        _("heating"), max_length=20, choices=Heating.choices, default=Heating.CENTRAL
+    )
+    heating_fee_per_m2 = models.DecimalField(
+        _("yearly heating fee per m² (yuan)"),
+        max_digits=6,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+    )
+    condition = models.CharField(
+        _("condition"), max_length=20, choices=Condition.choices, default=Condition.NEEDS_RENOVATION
+    )
+    year_built = models.PositiveSmallIntegerField(
+        _("year built"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1900), MaxValueValidator(2100)],
+    )
+    has_ownership_certificate = models.BooleanField(_("ownership certificate in hand"), default=False)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.DRAFT
+    )
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = ListingQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at", "-id"]
+        verbose_name = _("listing")
+        verbose_name_plural = _("listings")
+        constraints = [
+            models.CheckConstraint(condition=Q(price__gt=0), name="listing_price_positive"),
+            models.CheckConstraint(condition=Q(area_m2__gt=0), name="listing_area_positive"),
+            models.CheckConstraint(condition=Q(floor__gte=1), name="listing_floor_at_least_1"),
+            models.CheckConstraint(
+                condition=Q(floor__lte=F("total_floors")), name="listing_floor_within_building"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="active") | Q(published_at__isnull=False),
+                name="listing_active_has_published_at",
+            ),
+        ]
+        indexes = [
+            # Search runs over active listings only; each index serves one sort order,
+            # with the id as the keyset tie-breaker.
+            models.Index(
+                fields=["city", "-published_at", "-id"],
+                name="listing_active_city_newest",
+                condition=Q(status="active"),
+            ),
+            models.Index(
+                fields=["city", "price", "id"],
+                name="listing_active_city_price",
+                condition=Q(status="active"),
+            ),
+            models.Index(
+                fields=["city", "price_per_m2", "id"],
+                name="listing_active_city_ppm2",
+                condition=Q(status="active"),
+            ),
+            models.Index(
+                fields=["-published_at", "-id"],
+                name="listing_active_newest",
+                condition=Q(status="active"),
+            ),
+            models.Index(
+                fields=["price", "id"], name="listing_active_price", condition=Q(status="active")
+            ),
+            models.Index(
+                fields=["price_per_m2", "id"],
+                name="listing_active_ppm2",
+                condition=Q(status="active"),
+            ),
+            models.Index(
+                fields=["area_m2", "id"], name="listing_active_area", condition=Q(status="active")
+            ),
+            models.Index(fields=["agent", "status"], name="listing_agent_status"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("listings:detail", args=[self.pk])
+
+    def clean(self):
+        errors = {}
+        if self.floor and self.total_floors and self.floor > self.total_floors:
+            errors["floor"] = _("The floor cannot be above the building's %(total)d floors.") % {
+                "total": self.total_floors
+            }
+        if self.district_id and self.city_id and self.district.city_id != self.city_id:
+            errors["district"] = _("This district is not in the chosen city.")
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def is_public(self) -> bool:
+        return self.status == self.Status.ACTIVE

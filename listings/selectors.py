@@ -1,0 +1,81 @@
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Count, QuerySet
+from django.http import Http404
+
+from listings.aggregates import Median
+from listings.filters import ListingFilterSet
+from listings.models import City, Listing
+
+CITY_STATS_CACHE_KEY = "listings:city-market-stats:v1"
+
+
+@dataclass(frozen=True)
+class CityMarket:
+    active_listings: int = 0
+    median_price_per_m2: int | None = None
+
+
+def city_market_stats_compute() -> dict[int, CityMarket]:
+    """Active listing count and median price per m² per city id, in one query."""
+    rows = (
+        Listing.objects.active()
+        .order_by()
+        .values("city_id")
+        .annotate(active_listings=Count("id"), median=Median("price_per_m2"))
+    )
+    return {
+        row["city_id"]: CityMarket(
+            active_listings=row["active_listings"],
+            median_price_per_m2=round(row["median"]) if row["median"] is not None else None,
+        )
+        for row in rows
+    }
+
+
+def city_market_stats() -> dict[int, CityMarket]:
+    """The cached figures; a periodic task refreshes them so page views rarely compute them."""
+    cached = cache.get(CITY_STATS_CACHE_KEY)
+    if cached is None:
+        return city_market_stats_refresh()
+    return {int(city_id): CityMarket(*values) for city_id, values in cached.items()}
+
+
+def city_market_stats_refresh() -> dict[int, CityMarket]:
+    stats = city_market_stats_compute()
+    cache.set(
+        CITY_STATS_CACHE_KEY, city_market_stats_as_json(stats), settings.CITY_STATS_CACHE_SECONDS
+    )
+    return stats
+
+
+def city_market_stats_as_json(stats: dict[int, CityMarket]) -> dict[str, list]:
+    return {
+        str(city_id): [market.active_listings, market.median_price_per_m2]
+        for city_id, market in stats.items()
+    }
+
+
+def cities_with_market() -> list[tuple[City, CityMarket]]:
+    stats = city_market_stats()
+    return [(city, stats.get(city.pk, CityMarket())) for city in City.objects.all()]
+
+
+def listing_search(*, params, base: QuerySet | None = None) -> ListingFilterSet:
+    """Public search over active listings; the caller reads `.qs`, `.form` and `.errors`."""
+    queryset = base if base is not None else Listing.objects.active()
+    return ListingFilterSet(params or None, queryset=queryset.with_card_relations())
+
+
+def listing_newest(*, limit: int = 6) -> list[Listing]:
+    return list(Listing.objects.active().with_card_relations().order_by("-published_at", "-id")[:limit])
+
+
+def listing_for_viewer(*, listing_id: int, user) -> Listing:
+    """A listing the user may see: active ones, and an agent's own in any status; else 404."""
+    try:
+        return Listing.objects.visible_to(user).with_card_relations().get(pk=listing_id)
+    except Listing.DoesNotExist:
+        raise Http404 from None

@@ -1,0 +1,126 @@
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from listings.models import City, District, Listing
+from listings.services import EDITABLE_FIELDS
+
+
+class CitySummarySerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="local_name", read_only=True)
+
+    class Meta:
+        model = City
+        fields = ["slug", "name"]
+
+
+class CitySerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="local_name", read_only=True)
+    name_en = serializers.CharField(source="name", read_only=True)
+    province = serializers.CharField(source="local_province", read_only=True)
+    active_listings = serializers.IntegerField(source="market.active_listings", read_only=True)
+    median_price_per_m2 = serializers.IntegerField(
+        source="market.median_price_per_m2", read_only=True, allow_null=True
+    )
+
+    class Meta:
+        model = City
+        fields = [
+            "slug",
+            "name",
+            "name_en",
+            "name_zh",
+            "province",
+            "active_listings",
+            "median_price_per_m2",
+        ]
+
+
+class DistrictSummarySerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="local_name", read_only=True)
+
+    class Meta:
+        model = District
+        fields = ["id", "name"]
+
+
+class AgentSummarySerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="pk")
+    name = serializers.CharField(source="display_name")
+    agency = serializers.SerializerMethodField()
+    verified = serializers.SerializerMethodField()
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_agency(self, agent):
+        profile = getattr(agent, "agent_profile", None)
+        return profile.agency_name if profile else None
+
+    @extend_schema_field(serializers.BooleanField())
+    def get_verified(self, agent):
+        profile = getattr(agent, "agent_profile", None)
+        return bool(profile and profile.verified)
+
+
+class ListingListSerializer(serializers.ModelSerializer):
+    city = CitySummarySerializer(read_only=True)
+    district = DistrictSummarySerializer(read_only=True)
+    agent = AgentSummarySerializer(read_only=True)
+
+    class Meta:
+        model = Listing
+        fields = [
+            "id",
+            "title",
+            "city",
+            "district",
+            "price",
+            "area_m2",
+            "price_per_m2",
+            "rooms",
+            "floor",
+            "total_floors",
+            "has_elevator",
+            "heating",
+            "condition",
+            "year_built",
+            "status",
+            "published_at",
+            "agent",
+        ]
+        read_only_fields = fields
+
+
+class ListingDetailSerializer(ListingListSerializer):
+    heating_label = serializers.CharField(source="get_heating_display", read_only=True)
+    condition_label = serializers.CharField(source="get_condition_display", read_only=True)
+    city_median_price_per_m2 = serializers.SerializerMethodField()
+
+    class Meta(ListingListSerializer.Meta):
+        fields = [
+            *ListingListSerializer.Meta.fields,
+            "description",
+            "community_name",
+            "street_address",
+            "heating_label",
+            "heating_fee_per_m2",
+            "condition_label",
+            "has_ownership_certificate",
+            "city_median_price_per_m2",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_city_median_price_per_m2(self, listing):
+        return self.context.get("city_median_price_per_m2")
+
+
+class ListingWriteSerializer(serializers.ModelSerializer):
+    """Validates the shape of an agent's write; the service enforces the rules."""
+
+    city = serializers.SlugRelatedField(slug_field="slug", queryset=City.objects.all())
+    status = serializers.ChoiceField(choices=Listing.Status.choices, required=False)
+
+    class Meta:
+        model = Listing
+        fields = [*EDITABLE_FIELDS, "status"]

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from listings import views
+
+app_name = "listings"
+
+urlpatterns = [
+    path("", views.search, name="search"),
+    path("<int:listing_id>/", views.detail, name="detail"),
+]
