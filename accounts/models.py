@@ -3,6 +3,10 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
+def _is_chinese(text: str) -> bool:
+    return any("\u4e00" <= char <= "\u9fff" for char in text)
+
+
 class User(AbstractUser):
     class Role(models.TextChoices):
         BUYER = "buyer", _("Buyer")
@@ -20,6 +24,8 @@ class User(AbstractUser):
 
     @property
     def display_name(self) -> str:
+        if _is_chinese(self.last_name + self.first_name):
+            return f"{self.last_name}{self.first_name}"  # 陈静: family name first, no space
         return self.get_full_name() or self.username
 
 

@@ -51,7 +51,7 @@ def _status_action(status: str, description):
 class ListingAdminForm(forms.ModelForm):
     class Meta:
         model = Listing
-        fields = "__all__"
+        fields = ["agent", "status", *services.EDITABLE_FIELDS]
 
     def clean_status(self):
         new_status = self.cleaned_data["status"]
@@ -122,11 +122,15 @@ class ListingAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         allowed = super().has_change_permission(request, obj)
-        return allowed and (obj is None or request.user.is_superuser or obj.agent_id == request.user.pk)
+        return allowed and (
+            obj is None or request.user.is_superuser or obj.agent_id == request.user.pk
+        )
 
     def has_delete_permission(self, request, obj=None):
         allowed = super().has_delete_permission(request, obj)
-        return allowed and (obj is None or request.user.is_superuser or obj.agent_id == request.user.pk)
+        return allowed and (
+            obj is None or request.user.is_superuser or obj.agent_id == request.user.pk
+        )
 
     def save_model(self, request, obj, form, change):
         # The form has validated; the services do the writing, as for the API.

@@ -36,10 +36,6 @@ class DistrictFilter(filters.ModelChoiceFilter):
     field_class = DistrictChoiceField
 
 
-def _parse_bool(value: str) -> bool:
-    return value == "true"
-
-
 class ListingSearchForm(forms.Form):
     def clean(self):
         cleaned_data = super().clean()
@@ -54,9 +50,7 @@ class ListingSearchForm(forms.Form):
 
 
 class ListingFilterSet(filters.FilterSet):
-    q = filters.CharFilter(
-        label=_("Keywords"), method="filter_words", max_length=100, strip=True
-    )
+    q = filters.CharFilter(label=_("Keywords"), method="filter_words", max_length=100, strip=True)
     city = filters.ModelChoiceFilter(
         label=_("City"),
         queryset=City.objects.all(),
@@ -87,10 +81,10 @@ class ListingFilterSet(filters.FilterSet):
     floor_max = WholeNumberFilter(
         field_name="floor", lookup_expr="lte", label=_("Floor at most"), min_value=1
     )
-    has_elevator = filters.TypedChoiceFilter(
+    has_elevator = filters.ChoiceFilter(
         label=_("Elevator"),
         choices=BOOLEAN_CHOICES,
-        coerce=_parse_bool,
+        method="filter_has_elevator",
         empty_label=_("Any"),
     )
     heating = filters.ChoiceFilter(
@@ -111,10 +105,6 @@ class ListingFilterSet(filters.FilterSet):
         fields = []
         form = ListingSearchForm
 
-    def __init__(self, data=None, *args, **kwargs):
-        super().__init__(data, *args, **kwargs)
-        self.form.fields["ordering"].required = False
-
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)
         if not self.form.cleaned_data.get("ordering"):
@@ -129,6 +119,9 @@ class ListingFilterSet(filters.FilterSet):
                 | Q(description__icontains=word)
             )
         return queryset
+
+    def filter_has_elevator(self, queryset, name, value):
+        return queryset.filter(has_elevator=value == "true")
 
     def filter_ordering(self, queryset, name, value):
         # The id breaks ties so every ordering is total: keyset pagination needs it.

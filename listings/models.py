@@ -165,7 +165,9 @@ class Listing(models.Model):
         blank=True,
         validators=[MinValueValidator(1900), MaxValueValidator(2100)],
     )
-    has_ownership_certificate = models.BooleanField(_("ownership certificate in hand"), default=False)
+    has_ownership_certificate = models.BooleanField(
+        _("ownership certificate in hand"), default=False
+    )
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.DRAFT
     )

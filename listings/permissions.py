@@ -7,7 +7,9 @@ class IsAgentForWrites(BasePermission):
     def has_permission(self, request, view):
         if request.method in SAFE_METHODS:
             return True
-        return bool(request.user.is_authenticated and (request.user.is_agent or request.user.is_superuser))
+        return bool(
+            request.user.is_authenticated and (request.user.is_agent or request.user.is_superuser)
+        )
 
     def has_object_permission(self, request, view, obj):
         if request.method in SAFE_METHODS:

@@ -70,7 +70,9 @@ def listing_search(*, params, base: QuerySet | None = None) -> ListingFilterSet:
 
 
 def listing_newest(*, limit: int = 6) -> list[Listing]:
-    return list(Listing.objects.active().with_card_relations().order_by("-published_at", "-id")[:limit])
+    return list(
+        Listing.objects.active().with_card_relations().order_by("-published_at", "-id")[:limit]
+    )
 
 
 def listing_for_viewer(*, listing_id: int, user) -> Listing:

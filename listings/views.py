@@ -32,7 +32,12 @@ def search(request):
     return render(
         request,
         "listings/search.html",
-        {"filterset": filterset, "form": filterset.form, "page": page, "query": query_without_page.urlencode()},
+        {
+            "filterset": filterset,
+            "form": filterset.form,
+            "page": page,
+            "query": query_without_page.urlencode(),
+        },
     )
 
 

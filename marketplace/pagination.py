@@ -28,13 +28,15 @@ class KeysetPagination(BasePagination):
     page_size_query_param = "page_size"
     page_size = 20
     max_page_size = 100
-    invalid_cursor_message = _("This cursor is not valid for this search. Start again from the first page.")
+    invalid_cursor_message = _(
+        "This cursor is not valid for this search. Start again from the first page."
+    )
     invalid_page_size_message = _("Enter a whole number from 1 to %(max)d.")
 
     def paginate_queryset(self, queryset: QuerySet, request, view=None):
         self.request = request
         self.page_size = self._page_size(request)
-        sort, tie_breaker = queryset.query.order_by
+        sort, _tie_breaker = queryset.query.order_by
         self.sort_name = sort.lstrip("-")
         self.descending = sort.startswith("-")
         self.sort_field = queryset.model._meta.get_field(self.sort_name)
@@ -93,7 +95,9 @@ class KeysetPagination(BasePagination):
                 "name": self.page_size_query_param,
                 "required": False,
                 "in": "query",
-                "description": str(_("Results per page, 1 to %(max)d.") % {"max": self.max_page_size}),
+                "description": str(
+                    _("Results per page, 1 to %(max)d.") % {"max": self.max_page_size}
+                ),
                 "schema": {"type": "integer", "minimum": 1, "maximum": self.max_page_size},
             },
         ]
@@ -104,7 +108,11 @@ class KeysetPagination(BasePagination):
             return self.page_size
         if not raw.isdigit() or not 1 <= int(raw) <= self.max_page_size:
             raise ValidationError(
-                {self.page_size_query_param: [self.invalid_page_size_message % {"max": self.max_page_size}]}
+                {
+                    self.page_size_query_param: [
+                        self.invalid_page_size_message % {"max": self.max_page_size}
+                    ]
+                }
             )
         return int(raw)
 
@@ -137,12 +145,24 @@ class KeysetPagination(BasePagination):
             payload = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
             if payload["o"] != sort_key or payload["d"] not in (FORWARD, BACKWARD):
                 raise ValueError
-            field = self.sort_field.output_field if isinstance(self.sort_field, GeneratedField) else self.sort_field
+            field = (
+                self.sort_field.output_field
+                if isinstance(self.sort_field, GeneratedField)
+                else self.sort_field
+            )
             value = field.to_python(payload["v"])
             pk = int(payload["id"])
-        except (ValueError, TypeError, KeyError, AttributeError, binascii.Error, DjangoValidationError):
-            raise ValidationError({self.cursor_query_param: [self.invalid_cursor_message]}) from None
+        except (
+            ValueError,
+            TypeError,
+            KeyError,
+            AttributeError,
+            binascii.Error,
+            DjangoValidationError,
+        ):
+            raise ValidationError(
+                {self.cursor_query_param: [self.invalid_cursor_message]}
+            ) from None
         if value is None:
             raise ValidationError({self.cursor_query_param: [self.invalid_cursor_message]})
         return payload["d"], value, pk
-

@@ -17,10 +17,12 @@ env = environ.Env()
 
 DEBUG = env.bool("DEBUG", default=True)
 
-_DEV_SECRET_KEY = "django-insecure-walkup-development-only-never-use-in-production"
+_DEV_SECRET_KEY = "django-insecure-walkup-development-only-never-use-in-production"  # noqa: S105
 SECRET_KEY = env.str("SECRET_KEY", default=_DEV_SECRET_KEY)
 if not DEBUG and (
-    SECRET_KEY == _DEV_SECRET_KEY or SECRET_KEY.startswith("django-insecure") or len(SECRET_KEY) < 40
+    SECRET_KEY == _DEV_SECRET_KEY
+    or SECRET_KEY.startswith("django-insecure")
+    or len(SECRET_KEY) < 40
 ):
     raise ImproperlyConfigured(
         "DEBUG is off: set SECRET_KEY to a random string of at least 40 characters "

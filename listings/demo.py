@@ -1,0 +1,298 @@
+"""Generated demo data: believable northeastern walk-up flats (see shared market facts).
+
+Prices follow the press figures for Hegang (about ¥2,152/m² on average, whole flats
+from about ¥20,000); the other two cities' prices are illustrative.
+"""
+
+import math
+import random
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import AgentProfile, User
+from accounts.services import user_make_agent
+from listings.models import City, District, Listing
+
+AGENT_BIO = "本地经纪人，可视频看房，代办过户。 Local agent: video viewings, handles the transfer."
+PRICE_SIGMA = 0.55
+PRICE_SKEW = math.exp(PRICE_SIGMA**2 / 2)  # lognormal mean / median
+DEMO_PASSWORD = "walkup-demo-2026"  # noqa: S105 - published demo login, printed by load_demo
+
+
+@dataclass(frozen=True)
+class CitySpec:
+    slug: str
+    name: str
+    name_zh: str
+    mean_price_per_m2: int
+    listings: int
+    districts: list[tuple[str, str]]
+
+
+CITIES = [
+    CitySpec(
+        "hegang",
+        "Hegang",
+        "鹤岗",
+        2152,
+        200,
+        [
+            ("Xiangyang", "向阳区"),
+            ("Gongnong", "工农区"),
+            ("Nanshan", "南山区"),
+            ("Xing'an", "兴安区"),
+            ("Dongshan", "东山区"),
+            ("Xingshan", "兴山区"),
+            ("Luobei County", "萝北县"),
+            ("Suibin County", "绥滨县"),
+        ],
+    ),
+    CitySpec(
+        "qitaihe",
+        "Qitaihe",
+        "七台河",
+        2600,
+        90,
+        [
+            ("Taoshan", "桃山区"),
+            ("Xinxing", "新兴区"),
+            ("Qiezihe", "茄子河区"),
+            ("Boli County", "勃利县"),
+        ],
+    ),
+    CitySpec(
+        "yichun",
+        "Yichun",
+        "伊春",
+        1900,
+        75,
+        [
+            ("Yimei", "伊美区"),
+            ("Wucui", "乌翠区"),
+            ("Youhao", "友好区"),
+            ("Jinlin", "金林区"),
+            ("Tieli", "铁力市"),
+        ],
+    ),
+]
+
+AGENTS = [
+    ("agent1", "建国", "王", "鹤岗安居房产 Anju Homes Hegang", ["hegang"], True),
+    ("agent2", "秀梅", "李", "鹤城置业 Hecheng Property", ["hegang"], True),
+    ("agent3", "伟", "张", "北方好房 Northern Homes", ["hegang", "qitaihe"], True),
+    ("agent4", "洋", "刘", "七台河恒信地产 Hengxin Realty", ["qitaihe"], True),
+    ("agent5", "静", "陈", "林都房屋 Forest City Homes", ["yichun"], False),
+]
+BUYERS = [("buyer1", "小周", "周"), ("buyer2", "阿亮", "黄"), ("buyer3", "Mia", "Lin")]
+
+COMMUNITIES = [
+    "矿工小区",
+    "新一小区",
+    "南山花园",
+    "兴安家园",
+    "富力新城",
+    "峻德小区",
+    "红旗小区",
+    "东方红小区",
+    "松鹤小区",
+    "天水湾",
+    "育才小区",
+    "光宇小区",
+    "铁西小区",
+    "朝阳小区",
+    "林业局家属楼",
+    "煤城小区",
+    "鹤翔小区",
+    "电业小区",
+    "工人新村",
+    "文化路小区",
+]
+STREETS = ["红旗路", "解放路", "南翼路", "新华路", "胜利路", "工农路", "五指山路", "鹤立路"]
+TAGS = [
+    ("南北通透", "light from both sides"),
+    ("急售", "the owner wants a quick sale"),
+    ("带地下室", "with a cellar"),
+    ("近学校", "near a school"),
+    ("近市场", "near the market"),
+    ("朝南", "south-facing"),
+    ("", ""),
+]
+CONDITION_NOTES = {
+    Listing.Condition.NEEDS_RENOVATION: (
+        "原始老房，需要装修。",
+        "Original state: needs a full renovation.",
+    ),
+    Listing.Condition.BASIC: ("简单装修，可以入住。", "Basic decoration, ready to live in."),
+    Listing.Condition.RENOVATED: ("精装修，拎包入住。", "Newly renovated: bring your suitcase."),
+}
+
+
+def _weighted(rng: random.Random, choices: list[tuple[object, float]]):
+    values, weights = zip(*choices, strict=True)
+    return rng.choices(values, weights=weights)[0]
+
+
+def _listing(rng: random.Random, city: City, spec: CitySpec, district: District, agent: User, now):
+    total_floors = _weighted(rng, [(5, 35), (6, 35), (7, 15), (4, 5), (11, 5), (18, 5)])
+    has_elevator = total_floors >= 8
+    # Upper floors of walk-ups are what sells cheapest and what most listings are.
+    floor = (
+        rng.randint(1, total_floors)
+        if has_elevator
+        else min(total_floors, max(1, round(rng.triangular(1, total_floors, total_floors - 1))))
+    )
+    area = Decimal(str(round(max(28.0, min(110.0, rng.gauss(45, 15))), 2)))
+    condition = _weighted(
+        rng,
+        [
+            (Listing.Condition.NEEDS_RENOVATION, 55),
+            (Listing.Condition.BASIC, 30),
+            (Listing.Condition.RENOVATED, 15),
+        ],
+    )
+    # Right-skewed like real prices: a long tail of cheap flats, the mean at the city figure.
+    price_per_m2 = max(
+        450.0, rng.lognormvariate(math.log(spec.mean_price_per_m2 / PRICE_SKEW), PRICE_SIGMA)
+    )
+    if condition == Listing.Condition.RENOVATED:
+        price_per_m2 *= 1.15
+    if not has_elevator and floor == total_floors:
+        price_per_m2 *= 0.9
+    price = max(18_000, round(float(area) * price_per_m2, -2))
+    heating = _weighted(
+        rng,
+        [
+            (Listing.Heating.CENTRAL, 80),
+            (Listing.Heating.GAS_BOILER, 10),
+            (Listing.Heating.ELECTRIC, 7),
+            (Listing.Heating.NONE, 3),
+        ],
+    )
+    rooms = 1 if area < 45 else 2 if area < 70 else 3 if area < 95 else 4
+    community = rng.choice(COMMUNITIES)
+    tag_zh, tag_en = rng.choice(TAGS)
+    condition_zh, condition_en = CONDITION_NOTES[condition]
+    year_built = rng.randint(1982, 2012)
+    status = _weighted(
+        rng,
+        [
+            (Listing.Status.ACTIVE, 88),
+            (Listing.Status.DRAFT, 4),
+            (Listing.Status.RESERVED, 2),
+            (Listing.Status.SOLD, 4),
+            (Listing.Status.WITHDRAWN, 2),
+        ],
+    )
+    floor_text = f"{floor}/{total_floors}层"
+    lift_en = "with an elevator" if has_elevator else "no elevator"
+    lift_zh = "有电梯" if has_elevator else "无电梯"
+    return Listing(
+        agent=agent,
+        city=city,
+        district=district,
+        title=f"{district.name_zh} {community} {rooms}室 {floor_text} {area:.0f}㎡ {tag_zh}".strip(),
+        description=(
+            f"{community}，{year_built}年建，{floor_text}，"
+            f"{lift_zh}。{condition_zh}{tag_zh and tag_zh + '。'}\n\n"
+            f"{rooms}-room flat in {community}, {district.name}, built {year_built}, "
+            f"floor {floor} of {total_floors}, {lift_en}. {condition_en}"
+            f"{' ' + tag_en.capitalize() + '.' if tag_en else ''}"
+        ),
+        community_name=community,
+        street_address=f"{district.name_zh}{rng.choice(STREETS)}{rng.randint(1, 199)}号",
+        price=price,
+        area_m2=area,
+        rooms=rooms,
+        floor=floor,
+        total_floors=total_floors,
+        has_elevator=has_elevator,
+        heating=heating,
+        heating_fee_per_m2=Decimal(rng.choice(["24.50", "26.00", "28.00", "31.50"]))
+        if heating == Listing.Heating.CENTRAL
+        else None,
+        condition=condition,
+        year_built=year_built,
+        has_ownership_certificate=rng.random() < 0.9,
+        status=status,
+        published_at=None
+        if status == Listing.Status.DRAFT
+        else now - timedelta(minutes=rng.randint(10, 90 * 24 * 60)),
+    )
+
+
+def _cities() -> dict[str, City]:
+    cities = {}
+    for spec in CITIES:
+        city, _ = City.objects.update_or_create(
+            slug=spec.slug,
+            defaults={
+                "name": spec.name,
+                "name_zh": spec.name_zh,
+                "province": "Heilongjiang",
+                "province_zh": "黑龙江",
+            },
+        )
+        for name, name_zh in spec.districts:
+            District.objects.update_or_create(city=city, name=name, defaults={"name_zh": name_zh})
+        cities[spec.slug] = city
+    return cities
+
+
+def _user(username: str, first_name: str, last_name: str, **extra) -> tuple[User, bool]:
+    user, created = User.objects.get_or_create(
+        username=username,
+        defaults={"first_name": first_name, "last_name": last_name, **extra},
+    )
+    if created:
+        user.set_password(DEMO_PASSWORD)
+        user.save(update_fields=["password"])
+    return user, created
+
+
+@transaction.atomic
+def load_demo(*, seed: int = 2026) -> dict[str, int]:
+    """Create the demo cities, people and listings; running it again changes nothing."""
+    rng = random.Random(seed)
+    now = timezone.now()
+    cities = _cities()
+    districts = {slug: list(city.districts.order_by("name")) for slug, city in cities.items()}
+
+    _user(
+        "admin", "Walkup", "Admin", is_staff=True, is_superuser=True, email="admin@walkup.example"
+    )
+    for username, first_name, last_name in BUYERS:
+        _user(username, first_name, last_name, email=f"{username}@walkup.example")
+
+    created_listings = 0
+    for index, (username, first_name, last_name, agency, city_slugs, verified) in enumerate(AGENTS):
+        agent, _ = _user(username, first_name, last_name, email=f"{username}@walkup.example")
+        user_make_agent(user=agent, agency_name=agency)
+        AgentProfile.objects.filter(user=agent).update(
+            agency_name=agency,
+            verified=verified,
+            licence_number=f"HLJ-2026-{index + 101:04d}",
+            phone=f"0468-{3300000 + index * 1111}",
+            bio=AGENT_BIO,
+        )
+        agent.agent_profile.cities_served.set([cities[slug] for slug in city_slugs])
+        if agent.listings.exists():
+            continue
+        new_listings = []
+        for slug in city_slugs:
+            spec = next(spec for spec in CITIES if spec.slug == slug)
+            share = spec.listings // sum(slug in a[4] for a in AGENTS)
+            for _number in range(share):
+                district = rng.choice(districts[slug])
+                new_listings.append(_listing(rng, cities[slug], spec, district, agent, now))
+        Listing.objects.bulk_create(new_listings)
+        created_listings += len(new_listings)
+
+    return {
+        "cities": City.objects.count(),
+        "listings_created": created_listings,
+        "active_listings": Listing.objects.active().count(),
+    }

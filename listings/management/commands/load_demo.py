@@ -1,0 +1,18 @@
+from django.core.management.base import BaseCommand
+
+from listings.demo import AGENTS, BUYERS, DEMO_PASSWORD, load_demo
+
+
+class Command(BaseCommand):
+    help = "Load the demo cities, agents, buyers and listings. Running it again adds nothing."
+
+    def handle(self, *args, **options):
+        summary = load_demo()
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo data ready: {summary['cities']} cities, {summary['active_listings']} active "
+                f"listings ({summary['listings_created']} created now)."
+            )
+        )
+        logins = ["admin", *(agent[0] for agent in AGENTS), *(buyer[0] for buyer in BUYERS)]
+        self.stdout.write(f"Demo logins: {', '.join(logins)}; password: {DEMO_PASSWORD}")

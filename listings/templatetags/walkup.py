@@ -1,0 +1,46 @@
+from decimal import Decimal
+
+from django import template
+from django.utils.translation import gettext as _
+
+register = template.Library()
+
+
+@register.filter
+def yuan(amount) -> str:
+    """Whole yuan as ¥46,000, the same in Chinese and English."""
+    if amount is None or amount == "":
+        return "—"
+    return f"¥{int(amount):,}"
+
+
+@register.filter
+def square_metres(area) -> str:
+    if area is None:
+        return "—"
+    value = Decimal(area).normalize()
+    return f"{value:f} m²"
+
+
+@register.simple_tag
+def floor_summary(listing) -> str:
+    """'floor 5 of 6 · no elevator': the first thing a buyer of a walk-up checks."""
+    floors = _("floor %(floor)d of %(total)d") % {
+        "floor": listing.floor,
+        "total": listing.total_floors,
+    }
+    lift = _("elevator") if listing.has_elevator else _("no elevator")
+    return f"{floors} · {lift}"
+
+
+@register.filter
+def percent_of(value, reference) -> int | None:
+    """How far value is above (+) or below (−) reference, in whole percent."""
+    if not value or not reference:
+        return None
+    return round((value - reference) * 100 / reference)
+
+
+@register.filter
+def absolute(value):
+    return abs(value)
