@@ -1,0 +1,951 @@
+#!/usr/bin/env python
+"""Benchmark of the listings search API against a hand-written floor.
+
+Fills PostgreSQL with N listings (COPY, incrementally: 100k first, then 900k more
+for 1M), then for five typical searches measures, in one run:
+
+* requests per second and p50/p95 of GET /api/v1/listings/?... through the full
+  Django stack (WSGI handler -> middleware -> DRF view -> filterset -> keyset
+  pagination -> serializer -> JSON renderer), in-process;
+* the same page served by a raw psycopg 3 query + orjson (the "floor");
+* page 1 against a deep page (following the API's `next` keyset cursors);
+* SQL queries per request at page_size=5 and page_size=50;
+* page 1 at the smallest size against the largest size.
+
+Run from the project root:
+
+    .venv/bin/python bench/listings_search.py --quick      # smoke run, ~1 minute
+    .venv/bin/python bench/listings_search.py              # 100k and 1M, ~10 minutes
+
+Only the database named in --database-url is written to (created if missing).
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import cProfile
+import gc
+import io
+import json
+import math
+import os
+import pstats
+import random
+import statistics
+import sys
+import time
+import warnings
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+from pathlib import Path
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import orjson  # noqa: E402
+import psycopg  # noqa: E402
+
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/walkup_bench"
+PAGE_SIZE = 20  # settings.LISTINGS_PAGE_SIZE; checked at start-up
+BLOCK = 10_000  # rows per deterministic random block
+BASE_TIME = datetime(2025, 11, 1, tzinfo=timezone.utc)  # "now" of the generated data
+
+GOALS = {
+    "rps": 0.5,  # API requests/s >= 0.5 x floor requests/s
+    "p95": 2.5,  # API p95 <= 2.5 x floor p95
+    "size": 1.15,  # page 1 at the largest size <= 1.15 x page 1 at the smallest size
+    "deep": 1.3,  # deep page <= 1.3 x page 1
+    "queries": 3,  # SQL queries per request, at any page size
+}
+
+
+# --------------------------------------------------------------------------- data
+
+# slug, name, name_zh, province, province_zh, average yuan/m2, share of listings, districts
+CITIES = [
+    (
+        "hegang", "Hegang", "鹤岗", "Heilongjiang", "黑龙江", 2152, 0.35,
+        [("Xiangyang", "向阳区", 1.15), ("Gongnong", "工农区", 1.10), ("Nanshan", "南山区", 0.95),
+         ("Xing'an", "兴安区", 0.85), ("Dongshan", "东山区", 0.90), ("Xingshan", "兴山区", 0.80)],
+    ),
+    (
+        "qiqihar", "Qiqihar", "齐齐哈尔", "Heilongjiang", "黑龙江", 3900, 0.25,
+        [("Longsha", "龙沙区", 1.20), ("Jianhua", "建华区", 1.10), ("Tiefeng", "铁锋区", 1.00),
+         ("Ang'angxi", "昂昂溪区", 0.75), ("Fularji", "富拉尔基区", 0.80), ("Nianzishan", "碾子山区", 0.70),
+         ("Meilisi", "梅里斯达斡尔族区", 0.70)],
+    ),
+    (
+        "jixi", "Jixi", "鸡西", "Heilongjiang", "黑龙江", 2900, 0.15,
+        [("Jiguan", "鸡冠区", 1.15), ("Hengshan", "恒山区", 0.90), ("Didao", "滴道区", 0.85),
+         ("Lishu", "梨树区", 0.80), ("Chengzihe", "城子河区", 0.85), ("Mashan", "麻山区", 0.75)],
+    ),
+    (
+        "shuangyashan", "Shuangyashan", "双鸭山", "Heilongjiang", "黑龙江", 2600, 0.12,
+        [("Jianshan", "尖山区", 1.15), ("Lingdong", "岭东区", 0.85), ("Sifangtai", "四方台区", 0.85),
+         ("Baoshan", "宝山区", 0.90), ("Jixian", "集贤县", 0.80)],
+    ),
+    (
+        "yichun", "Yichun", "伊春", "Heilongjiang", "黑龙江", 2400, 0.13,
+        [("Yimei", "伊美区", 1.15), ("Wucui", "乌翠区", 0.95), ("Youhao", "友好区", 0.90),
+         ("Jinlin", "金林区", 0.80), ("Tieli", "铁力市", 0.95), ("Jiayin", "嘉荫县", 0.75),
+         ("Tangwang", "汤旺县", 0.75), ("Fenglin", "丰林县", 0.75)],
+    ),
+]
+AGENTS_PER_CITY = 8
+SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
+GIVEN = ["伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明"]
+AGENCIES = ["链家", "我爱我家", "鹤城房产", "北方置业", "龙江地产", "安居房屋"]
+COMMUNITIES = ["幸福", "和平", "矿工", "光明", "新华", "红旗", "松鹤", "建设", "友谊", "东风", "阳光", "富力"]
+ROADS = ["解放", "南山", "胜利", "团结", "工农", "新兴", "红军", "园林"]
+PHRASES = [
+    "南北通透，采光好。", "老小区，邻居和善，生活方便。", "步行五分钟到菜市场和超市。", "附近有小学和中学。",
+    "集中供暖，冬天室温二十度以上。", "房子需要简单装修，价格可谈。", "产权清晰，随时可以过户。", "楼下有公交站。",
+    "适合退休养老或远程办公。", "小区安静，绿化不错。", "家具家电可以留下。", "房东诚心出售，看房方便。",
+    "墙面地面需要重新处理。", "厨房卫生间是原装。", "离医院很近。", "周边生活配套齐全，物业费低。",
+]
+
+
+def _weighted(rng_random, cumulative, items):
+    x = rng_random()
+    for threshold, item in zip(cumulative, items):
+        if x < threshold:
+            return item
+    return items[-1]
+
+
+def _cumulative(weights):
+    total, out = 0.0, []
+    for w in weights:
+        total += w
+        out.append(total)
+    return [c / total for c in out]
+
+
+COPY_COLUMNS = (
+    "title, description, community_name, street_address, price, area_m2, rooms, floor, "
+    "total_floors, has_elevator, heating, heating_fee_per_m2, condition, year_built, "
+    "has_ownership_certificate, status, published_at, created_at, updated_at, agent_id, "
+    "city_id, district_id"
+)  # price_per_m2 is GENERATED ALWAYS ... STORED: PostgreSQL computes it.
+
+FLOORS_CUM = _cumulative([2, 3, 5, 30, 35, 10, 3, 4, 4, 4])
+FLOORS = [2, 3, 4, 5, 6, 7, 9, 11, 18, 26]
+HEATING_CUM = _cumulative([80, 10, 5, 5])
+HEATING = ["central", "gas_boiler", "electric", "none"]
+CONDITION_CUM = _cumulative([60, 30, 10])
+CONDITION = ["needs_renovation", "basic", "renovated"]
+STATUS_CUM = _cumulative([85, 4, 2, 6, 3])
+STATUS = ["active", "draft", "reserved", "sold", "withdrawn"]
+TWO_YEARS = 730 * 86400
+
+
+def generate_block(block: int, ctx) -> list[str]:
+    """COPY text lines for rows block*BLOCK .. block*BLOCK+BLOCK-1, always the same for a block."""
+    rng = random.Random(f"walkup-bench-{block}")
+    r, gauss, randint, choice, choices = rng.random, rng.gauss, rng.randint, rng.choice, rng.choices
+    city_cum, cities = ctx["city_cum"], ctx["cities"]
+    lines = []
+    for _ in range(BLOCK):
+        city_id, avg, districts, agents = _weighted(r, city_cum, cities)
+        district_id, district_zh, mult = choice(districts)
+        area = rng.triangular(35.0, 110.0, 60.0)
+        if area < 45:
+            rooms = 1 if r() < 0.7 else 2
+        elif area < 75:
+            rooms = 2 if r() < 0.75 else (1 if r() < 0.3 else 3)
+        else:
+            rooms = 3 if r() < 0.7 else (2 if r() < 0.6 else 4)
+        ppm2 = avg * mult * math.exp(gauss(0.0, 0.3) - 0.045)
+        price = max(8000, int(round(area * ppm2 / 100.0)) * 100)
+        total = _weighted(r, FLOORS_CUM, FLOORS)
+        elevator = (total >= 8 and r() < 0.95) or (total < 8 and r() < 0.02)
+        floor_no = randint(1, total)
+        heating = _weighted(r, HEATING_CUM, HEATING)
+        fee = f"{20 + r() * 15:.2f}" if heating == "central" else "\\N"
+        condition = _weighted(r, CONDITION_CUM, CONDITION)
+        year = str(randint(1975, 2016)) if r() < 0.9 else "\\N"
+        cert = "t" if r() < 0.7 else "f"
+        status = _weighted(r, STATUS_CUM, STATUS)
+        if status == "draft":
+            created = BASE_TIME - timedelta(seconds=r() * TWO_YEARS)
+            published = "\\N"
+            updated = created + timedelta(seconds=r() * 86400)
+        else:
+            pub = BASE_TIME - timedelta(seconds=r() * TWO_YEARS)
+            created = pub - timedelta(seconds=r() * 3 * 86400)
+            published = pub.isoformat()
+            updated = min(BASE_TIME, pub + timedelta(seconds=r() * 30 * 86400))
+        community = choice(COMMUNITIES) + "小区"
+        title = f"{district_zh}{community} {rooms}室 {area:.0f}㎡ {floor_no}/{total}层"
+        description = "".join(choices(PHRASES, k=randint(4, 9)))
+        street = f"{district_zh}{choice(ROADS)}路{randint(1, 300)}号"
+        lines.append(
+            f"{title}\t{description}\t{community}\t{street}\t{price}\t{area:.2f}\t{rooms}\t"
+            f"{floor_no}\t{total}\t{'t' if elevator else 'f'}\t{heating}\t{fee}\t{condition}\t"
+            f"{year}\t{cert}\t{status}\t{published}\t{created.isoformat()}\t{updated.isoformat()}\t"
+            f"{choice(agents)}\t{city_id}\t{district_id}\n"
+        )
+    return lines
+
+
+# --------------------------------------------------------------------------- setup
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--database-url", default=DEFAULT_DATABASE_URL)
+    p.add_argument("--sizes", default=None, help="comma-separated listing counts (default 100000,1000000)")
+    p.add_argument("--requests", type=int, default=None, help="timed requests per search and case (default 200)")
+    p.add_argument("--warmup", type=int, default=None, help="untimed requests per search first (default 30)")
+    p.add_argument("--deep-page", type=int, default=50, help="page number of the deep page (default 50)")
+    p.add_argument("--quick", action="store_true", help="sizes 10000,100000 and 60 requests: a smoke run")
+    p.add_argument("--keep-debug", action="store_true",
+                   help="leave settings.DEBUG on while timing (Django then logs every query)")
+    p.add_argument("--explain", action="store_true", help="print EXPLAIN ANALYZE of every search at the end")
+    p.add_argument("--profile", action="store_true", help="cProfile the slowest search at the largest size")
+    p.add_argument("--no-fill", action="store_true", help="measure whatever the database holds")
+    args = p.parse_args(argv)
+    if args.sizes is None:
+        args.sizes = "10000,100000" if args.quick else "100000,1000000"
+    args.sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
+    if args.requests is None:
+        args.requests = 60 if args.quick else 200
+    if args.warmup is None:
+        args.warmup = 10 if args.quick else 30
+    return args
+
+
+def ensure_database(url: str) -> None:
+    parts = urlsplit(url)
+    dbname = parts.path.lstrip("/")
+    last_error = None
+    for maintenance_db in ("postgres", "template1"):
+        admin_url = urlunsplit(parts._replace(path="/" + maintenance_db))
+        try:
+            with psycopg.connect(admin_url, autocommit=True) as conn:
+                exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [dbname]).fetchone()
+                if not exists:
+                    conn.execute(f'CREATE DATABASE "{dbname}"')
+                    log(f"created database {dbname}")
+                return
+        except psycopg.OperationalError as exc:
+            last_error = exc
+    raise SystemExit(f"cannot reach PostgreSQL to create {dbname}: {last_error}")
+
+
+def setup_django(args) -> None:
+    os.environ["DATABASE_URL"] = args.database_url
+    os.environ["ALLOWED_HOSTS"] = "testserver,127.0.0.1,localhost"
+    os.environ.pop("REDIS_URL", None)  # local-memory cache, eager Celery
+    # Persistent connections as in production (the DEBUG default of 0 reconnects every request).
+    os.environ.setdefault("CONN_MAX_AGE", "600")
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    os.environ["DJANGO_SETTINGS_MODULE"] = "marketplace.settings"
+    import django
+
+    django.setup()
+    from django.conf import settings
+
+    global PAGE_SIZE
+    PAGE_SIZE = settings.LISTINGS_PAGE_SIZE
+    if not args.keep_debug:
+        # settings.DEBUG is read per query by Django's cursor wrapper: with it off, query
+        # logging costs nothing while timing. CaptureQueriesContext still counts queries.
+        settings.DEBUG = False
+    warnings.filterwarnings("ignore", module="whitenoise")
+
+
+def log(msg: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
+
+
+def migrate() -> None:
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0)
+
+
+def seed_reference_data() -> dict:
+    """Cities, districts and agents (idempotent). Returns what the row generator needs."""
+    from accounts.models import User
+    from accounts.services import user_make_agent
+    from listings.models import City, District
+
+    rng = random.Random("walkup-bench-agents")
+    cities = []
+    for slug, name, name_zh, province, province_zh, avg, share, districts in CITIES:
+        city, _ = City.objects.get_or_create(
+            slug=slug,
+            defaults={"name": name, "name_zh": name_zh, "province": province, "province_zh": province_zh},
+        )
+        district_rows = []
+        for d_name, d_zh, mult in districts:
+            district, _ = District.objects.get_or_create(city=city, name=d_name, defaults={"name_zh": d_zh})
+            district_rows.append((district.pk, d_zh, mult))
+        agent_ids = []
+        for n in range(AGENTS_PER_CITY):
+            username = f"bench_agent_{slug}_{n}"
+            user = User.objects.filter(username=username).first()
+            if user is None:
+                user = User(
+                    username=username,
+                    first_name=rng.choice(GIVEN) + rng.choice(GIVEN),
+                    last_name=rng.choice(SURNAMES),
+                )
+                user.set_unusable_password()
+                user.save()
+                profile = user_make_agent(user=user, agency_name=f"{name_zh}{rng.choice(AGENCIES)}")
+                profile.verified = rng.random() < 0.7
+                profile.phone = f"139{rng.randint(10_000_000, 99_999_999)}"
+                profile.save(update_fields=["verified", "phone"])
+                profile.cities_served.add(city)
+            agent_ids.append(user.pk)
+        cities.append(((city.pk, avg, district_rows, agent_ids), share))
+    return {"cities": [c for c, _ in cities], "city_cum": _cumulative([s for _, s in cities])}
+
+
+def listing_count(pg) -> int:
+    return pg.execute("SELECT count(*) FROM listings_listing").fetchone()[0]
+
+
+def fill(pg, target: int, ctx) -> float:
+    """Bring listings_listing to exactly `target` rows; returns seconds spent."""
+    started = time.perf_counter()
+    have = listing_count(pg)
+    if have == target:
+        log(f"database already holds {target:,} listings")
+        return 0.0
+    if have > target:
+        log(f"{have:,} listings > {target:,}: truncating and refilling")
+        pg.execute("TRUNCATE listings_listing RESTART IDENTITY CASCADE")
+        have = 0
+    adding = target - have
+    rebuild = adding >= 50_000
+    log(f"adding {adding:,} listings to {have:,} with COPY{' (indexes rebuilt after)' if rebuild else ''}")
+    with pg.transaction():
+        pg.execute("SET LOCAL session_replication_role = replica")  # skip FK triggers: ids are known good
+        pg.execute("SET LOCAL maintenance_work_mem = '512MB'")
+        index_defs = []
+        if rebuild:
+            index_defs = pg.execute(
+                """
+                SELECT c.relname, pg_get_indexdef(c.oid)
+                FROM pg_index x JOIN pg_class c ON c.oid = x.indexrelid
+                WHERE x.indrelid = 'listings_listing'::regclass
+                  AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = x.indexrelid)
+                """
+            ).fetchall()
+            for name, _ in index_defs:
+                pg.execute(f'DROP INDEX "{name}"')
+        with pg.cursor() as cur, cur.copy(f"COPY listings_listing ({COPY_COLUMNS}) FROM STDIN") as copy:
+            first_block, last_block = have // BLOCK, (target - 1) // BLOCK
+            for block in range(first_block, last_block + 1):
+                lines = generate_block(block, ctx)
+                lo = max(have - block * BLOCK, 0)
+                hi = min(target - block * BLOCK, BLOCK)
+                copy.write("".join(lines[lo:hi]))
+        copied = time.perf_counter()
+        log(f"  copied in {copied - started:.1f}s")
+        for name, definition in index_defs:
+            pg.execute(definition)
+        if index_defs:
+            log(f"  rebuilt {len(index_defs)} indexes in {time.perf_counter() - copied:.1f}s")
+    t = time.perf_counter()
+    pg.execute("VACUUM (ANALYZE) listings_listing")
+    for table in ("listings_city", "listings_district", "accounts_user", "accounts_agentprofile"):
+        pg.execute(f"ANALYZE {table}")
+    log(f"  VACUUM ANALYZE in {time.perf_counter() - t:.1f}s")
+    assert listing_count(pg) == target
+    return time.perf_counter() - started
+
+
+# --------------------------------------------------------------------------- searches
+
+
+@dataclass
+class Search:
+    label: str
+    params: dict
+    where: str  # SQL on alias l, %(name)s placeholders taken from sql_params
+    sql_params: dict
+    sort: str  # column of listings_listing
+    desc: bool
+
+    @property
+    def query(self) -> str:
+        return urlencode(self.params)
+
+    @property
+    def ordering_key(self) -> str:
+        return ("-" if self.desc else "") + self.sort
+
+
+CITY_ID = "l.city_id = (SELECT id FROM listings_city WHERE slug = %(city)s)"
+
+SEARCHES = [
+    Search("1 hegang, newest", {"city": "hegang"}, CITY_ID, {"city": "hegang"}, "published_at", True),
+    Search(
+        "2 hegang <=50k no lift, cheapest",
+        {"city": "hegang", "price_max": "50000", "has_elevator": "false", "ordering": "price"},
+        f"{CITY_ID} AND l.price <= %(price_max)s AND l.has_elevator = false",
+        {"city": "hegang", "price_max": 50000},
+        "price",
+        False,
+    ),
+    Search(
+        "3 all <=2500/m2, cheapest/m2",
+        {"price_per_m2_max": "2500", "ordering": "price_per_m2"},
+        "l.price_per_m2 <= %(ppm2)s",
+        {"ppm2": 2500},
+        "price_per_m2",
+        False,
+    ),
+    Search(
+        "4 hegang 2rm 40-70m2, newest",
+        {"city": "hegang", "rooms": "2", "area_min": "40", "area_max": "70", "ordering": "-published_at"},
+        f"{CITY_ID} AND l.rooms = %(rooms)s AND l.area_m2 >= %(area_min)s AND l.area_m2 <= %(area_max)s",
+        {"city": "hegang", "rooms": 2, "area_min": Decimal("40"), "area_max": Decimal("70")},
+        "published_at",
+        True,
+    ),
+    Search(
+        "5 qiqihar floor<=3, priciest",
+        {"city": "qiqihar", "floor_max": "3", "ordering": "-price"},
+        f"{CITY_ID} AND l.floor <= %(floor_max)s",
+        {"city": "qiqihar", "floor_max": 3},
+        "price",
+        True,
+    ),
+]
+
+
+# --------------------------------------------------------------------------- the API side
+
+
+class Api:
+    """Calls the WSGI application the way gunicorn would, minus the socket."""
+
+    def __init__(self):
+        from django.core.handlers.wsgi import WSGIHandler
+
+        self.app = WSGIHandler()
+
+    def get(self, path_and_query: str) -> bytes:
+        path, _, query = path_and_query.partition("?")
+        status = []
+        environ = {
+            "REQUEST_METHOD": "GET",
+            "SCRIPT_NAME": "",
+            "PATH_INFO": path,
+            "QUERY_STRING": query,
+            "SERVER_NAME": "127.0.0.1",
+            "SERVER_PORT": "80",
+            "SERVER_PROTOCOL": "HTTP/1.1",
+            "REMOTE_ADDR": "127.0.0.1",
+            "HTTP_HOST": "127.0.0.1",
+            "HTTP_ACCEPT": "application/json",
+            "wsgi.version": (1, 0),
+            "wsgi.url_scheme": "http",
+            "wsgi.input": io.BytesIO(b""),
+            "wsgi.errors": sys.stderr,
+            "wsgi.multithread": False,
+            "wsgi.multiprocess": True,
+            "wsgi.run_once": False,
+        }
+        result = self.app(environ, lambda s, headers, exc_info=None: status.append(s))
+        try:
+            body = b"".join(result)
+        finally:
+            result.close()  # fires request_finished, as a WSGI server does
+        if not status or not status[0].startswith("200"):
+            raise RuntimeError(f"GET {path_and_query} -> {status}: {body[:500]!r}")
+        return body
+
+
+def api_url(search: Search, **extra) -> str:
+    params = dict(search.params, **extra)
+    return "/api/v1/listings/?" + urlencode(params)
+
+
+def relative(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.path}?{parts.query}"
+
+
+# --------------------------------------------------------------------------- the floor
+
+FLOOR_SQL = """
+SELECT l.id, l.title, c.slug, c.name, c.name_zh, d.id, d.name, d.name_zh, l.price, l.area_m2,
+       l.price_per_m2, l.rooms, l.floor, l.total_floors, l.has_elevator, l.heating, l.condition,
+       l.year_built, l.status, l.published_at, u.id, u.first_name, u.last_name, u.username,
+       p.agency_name, p.verified
+FROM listings_listing l
+JOIN listings_city c ON c.id = l.city_id
+JOIN listings_district d ON d.id = l.district_id
+JOIN accounts_user u ON u.id = l.agent_id
+LEFT JOIN accounts_agentprofile p ON p.user_id = u.id
+WHERE l.status = 'active' AND {where}{after}
+ORDER BY l.{sort} {direction}, l.id {direction}
+LIMIT {limit}
+"""
+
+
+class Floor:
+    """The same page with no framework: one hand-written query, dicts, orjson."""
+
+    def __init__(self, url: str):
+        self.conn = psycopg.connect(url, autocommit=True)
+        self.conn.execute("SET TIME ZONE 'Asia/Shanghai'")  # what DRF renders datetimes in
+        self.sql = {}
+
+    def statement(self, search: Search, keyset: bool) -> str:
+        key = (search.label, keyset)
+        if key not in self.sql:
+            op = "<" if search.desc else ">"
+            after = f" AND (l.{search.sort}, l.id) {op} (%(after_value)s, %(after_id)s)" if keyset else ""
+            self.sql[key] = FLOOR_SQL.format(
+                where=search.where,
+                after=after,
+                sort=search.sort,
+                direction="DESC" if search.desc else "ASC",
+                limit=PAGE_SIZE + 1,
+            )
+        return self.sql[key]
+
+    def page(self, search: Search, after=None) -> tuple[bytes, tuple | None]:
+        params = dict(search.sql_params)
+        if after is not None:
+            params["after_value"], params["after_id"] = after
+        rows = self.conn.execute(self.statement(search, after is not None), params).fetchall()
+        more = len(rows) > PAGE_SIZE
+        rows = rows[:PAGE_SIZE]
+        results = [
+            {
+                "id": r[0],
+                "title": r[1],
+                "city": {"slug": r[2], "name": r[4] or r[3]},
+                "district": {"id": r[5], "name": r[7] or r[6]},
+                "price": r[8],
+                "area_m2": float(r[9]),
+                "price_per_m2": r[10],
+                "rooms": r[11],
+                "floor": r[12],
+                "total_floors": r[13],
+                "has_elevator": r[14],
+                "heating": r[15],
+                "condition": r[16],
+                "year_built": r[17],
+                "status": r[18],
+                "published_at": r[19],
+                "agent": {
+                    "id": r[20],
+                    "name": f"{r[21]} {r[22]}".strip() or r[23],
+                    "agency": r[24],
+                    "verified": bool(r[25]),
+                },
+            }
+            for r in rows
+        ]
+        next_link = next_after = None
+        if more and rows:
+            last = results[-1]
+            value = last[search.sort]
+            next_after = (value, last["id"])
+            payload = {"d": "n", "o": search.ordering_key, "v": value, "id": last["id"]}
+            token = base64.urlsafe_b64encode(orjson.dumps(payload)).decode().rstrip("=")
+            next_link = f"http://127.0.0.1/api/v1/listings/?{search.query}&cursor={token}"
+        body = orjson.dumps({"next": next_link, "previous": None, "results": results})
+        return body, next_after
+
+    def explain(self, sql: str, params=None) -> str:
+        rows = self.conn.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params).fetchall()
+        return "\n".join(r[0] for r in rows)
+
+
+# --------------------------------------------------------------------------- measuring
+
+
+@dataclass
+class Timings:
+    samples: list = field(default_factory=list)
+
+    @property
+    def mean(self):
+        return statistics.fmean(self.samples)
+
+    @property
+    def p50(self):
+        return statistics.median(self.samples)
+
+    @property
+    def p95(self):
+        s = sorted(self.samples)
+        return s[max(0, math.ceil(0.95 * len(s)) - 1)]
+
+    @property
+    def rps(self):
+        return 1.0 / self.mean
+
+
+@dataclass
+class SearchResult:
+    search: Search
+    api: Timings
+    floor: Timings
+    api_deep: Timings
+    floor_deep: Timings
+    deep_page: int
+    orm_queries: dict  # page_size -> count of ORM queries
+    pg_statements: dict  # page_size -> statements psycopg sent (ORM + connection health check)
+    parity: str
+    page1_sql: str = ""
+    deep_sql: str = ""
+
+
+@contextmanager
+def count_pg_statements():
+    """Counts every statement any psycopg cursor sends, including Django's health-check SELECT 1."""
+    counter = [0]
+    original = psycopg.Cursor.execute
+
+    def execute(self, *args, **kwargs):
+        counter[0] += 1
+        return original(self, *args, **kwargs)
+
+    psycopg.Cursor.execute = execute
+    try:
+        yield counter
+    finally:
+        psycopg.Cursor.execute = original
+
+
+def listing_query(captured) -> str:
+    for q in captured:
+        if 'FROM "listings_listing"' in q["sql"] and "LIMIT" in q["sql"]:
+            return q["sql"]
+    return ""
+
+
+def compare_pages(api_body: bytes, floor_body: bytes) -> str:
+    a, f = orjson.loads(api_body), orjson.loads(floor_body)
+    if [r["id"] for r in a["results"]] != [r["id"] for r in f["results"]]:
+        return "DIFFERENT ROWS"
+    if a["results"] != f["results"]:
+        for ra, rf in zip(a["results"], f["results"]):
+            for k in ra:
+                if ra[k] != rf.get(k):
+                    return f"field {k} differs: {ra[k]!r} vs {rf.get(k)!r}"
+        return "different JSON"
+    return "same"
+
+
+def measure_search(api: Api, floor: Floor, search: Search, args) -> SearchResult:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    # Walk to the deep page along the API's own `next` links, and the floor's keyset.
+    url1 = api_url(search)
+    first = api.get(url1)
+    floor_first, after = floor.page(search)
+    parity = compare_pages(first, floor_first)
+    deep_url, deep_page, body = url1, 1, first
+    floor_after_deep = None
+    while deep_page < args.deep_page:
+        nxt = orjson.loads(body)["next"]
+        if not nxt or after is None:
+            break
+        deep_url = relative(nxt)
+        body = api.get(deep_url)
+        floor_after_deep = after
+        floor_body, after = floor.page(search, after)
+        deep_page += 1
+    if deep_page > 1:
+        deep_parity = compare_pages(body, floor.page(search, floor_after_deep)[0])
+        if deep_parity != "same":
+            parity = f"{parity}; deep page: {deep_parity}"
+
+    # Queries per request, separately from timing.
+    orm_queries, pg_statements = {}, {}
+    for page_size in (5, PAGE_SIZE, 50):
+        counts = []
+        for url in (api_url(search, page_size=page_size), deep_url + f"&page_size={page_size}"):
+            with count_pg_statements() as stmts, CaptureQueriesContext(connection) as ctx:
+                api.get(url)
+            counts.append((len(ctx.captured_queries), stmts[0]))
+        orm_queries[page_size] = max(c[0] for c in counts)
+        pg_statements[page_size] = max(c[1] for c in counts)
+    with CaptureQueriesContext(connection) as ctx:
+        api.get(url1)
+    page1_sql = listing_query(ctx.captured_queries)
+    with CaptureQueriesContext(connection) as ctx:
+        api.get(deep_url)
+    deep_sql = listing_query(ctx.captured_queries)
+
+    # Timing: interleaved so that all four cases see the same machine state.
+    cases = [
+        lambda: api.get(url1),
+        lambda: floor.page(search),
+        lambda: api.get(deep_url),
+        lambda: floor.page(search, floor_after_deep),
+    ]
+    for _ in range(args.warmup):
+        for case in cases:
+            case()
+    timings = [Timings() for _ in cases]
+    perf = time.perf_counter
+    gc.collect()
+    for _ in range(args.requests):
+        for case, t in zip(cases, timings):
+            start = perf()
+            case()
+            t.samples.append(perf() - start)
+    return SearchResult(
+        search, *timings, deep_page=deep_page, orm_queries=orm_queries,
+        pg_statements=pg_statements, parity=parity, page1_sql=page1_sql, deep_sql=deep_sql,
+    )
+
+
+def breakdown(search: Search, reps: int = 100) -> dict:
+    """Where the time of one page-1 request goes, measured piece by piece in-process."""
+    from django.db import connection
+    from django.http import QueryDict
+    from rest_framework.renderers import JSONRenderer
+
+    from listings.filters import ListingFilterSet
+    from listings.models import Listing
+    from listings.serializers import ListingListSerializer
+
+    data = QueryDict(search.query)
+    perf = time.perf_counter
+
+    def timed(fn):
+        fn()
+        samples = []
+        for _ in range(reps):
+            t = perf()
+            fn()
+            samples.append(perf() - t)
+        return statistics.median(samples)
+
+    def filtered():
+        fs = ListingFilterSet(data=data, queryset=Listing.objects.active().with_card_relations())
+        fs.is_valid()
+        return fs.qs
+
+    qs = filtered()
+    sql, params = qs[: PAGE_SIZE + 1].query.sql_with_params()
+    rows = list(qs[: PAGE_SIZE + 1])[:PAGE_SIZE]
+    payload = {"next": "x", "previous": None, "results": ListingListSerializer(rows, many=True).data}
+
+    def raw_sql():
+        with connection.cursor() as c:
+            c.execute(sql, params)
+            c.fetchall()
+
+    return {
+        "filterset (+city lookup)": timed(filtered),
+        "listing SQL, raw rows": timed(raw_sql),
+        "listing SQL + model instances": timed(lambda: list(qs[: PAGE_SIZE + 1])),
+        "serializer .data": timed(lambda: ListingListSerializer(rows, many=True).data),
+        "JSONRenderer": timed(lambda: JSONRenderer().render(payload)),
+    }
+
+
+# --------------------------------------------------------------------------- reporting
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:.2f}"
+
+
+def verdict(ok: bool) -> str:
+    return "PASS" if ok else "MISS"
+
+
+def print_table(headers, rows) -> None:
+    widths = [max(len(str(h)), *(len(str(r[i])) for r in rows)) for i, h in enumerate(headers)]
+    line = "  ".join(str(h).ljust(w) for h, w in zip(headers, widths))
+    print(line)
+    print("  ".join("-" * w for w in widths))
+    for r in rows:
+        print("  ".join(str(c).rjust(w) if i else str(c).ljust(w) for i, (c, w) in enumerate(zip(r, widths))))
+    print(flush=True)
+
+
+def print_size_table(size: int, results: list[SearchResult]) -> None:
+    print(f"\n=== {size:,} listings (times in ms; {PAGE_SIZE} per page; rps = 1 / mean latency, one worker)")
+    rows = []
+    for r in results:
+        rows.append([
+            r.search.label,
+            f"{r.api.rps:.0f}",
+            f"{r.floor.rps:.0f}",
+            f"{r.api.rps / r.floor.rps:.2f}",
+            ms(r.api.p50),
+            ms(r.api.p95),
+            ms(r.floor.p50),
+            ms(r.floor.p95),
+            f"{r.api.p95 / r.floor.p95:.2f}",
+            r.deep_page,
+            ms(r.api_deep.p50),
+            f"{r.api_deep.p50 / r.api.p50:.2f}",
+            ms(r.floor_deep.p50),
+            "/".join(str(r.orm_queries[k]) for k in sorted(r.orm_queries)),
+            "/".join(str(r.pg_statements[k]) for k in sorted(r.pg_statements)),
+        ])
+    print_table(
+        ["search", "API rps", "floor rps", "rps x", "API p50", "API p95", "floor p50", "floor p95",
+         "p95 x", "deep pg", "API deep p50", "deep x", "floor deep p50", "ORM q 5/20/50",
+         "PG stmts 5/20/50"],
+        rows,
+    )
+    for r in results:
+        if r.parity != "same":
+            print(f"  ! {r.search.label}: API and floor pages differ: {r.parity}")
+
+
+def summarize(all_results: dict[int, list[SearchResult]]) -> list[tuple]:
+    sizes = sorted(all_results)
+    small, large = sizes[0], sizes[-1]
+    res_large = all_results[large]
+
+    if len(sizes) > 1:
+        print(f"\n=== page 1 at {large:,} vs {small:,} listings (p50, ms)")
+        rows = []
+        for a, b in zip(all_results[small], res_large):
+            rows.append([a.search.label, ms(a.api.p50), ms(b.api.p50), f"{b.api.p50 / a.api.p50:.2f}",
+                         ms(a.floor.p50), ms(b.floor.p50), f"{b.floor.p50 / a.floor.p50:.2f}"])
+        print_table(["search", f"API {small:,}", f"API {large:,}", "API x", f"floor {small:,}",
+                     f"floor {large:,}", "floor x"], rows)
+
+    def worst(values, higher_is_worse=True):
+        pick = max if higher_is_worse else min
+        return pick(values, key=lambda v: v[0])
+
+    goals = []
+    v, who = worst([(r.api.rps / r.floor.rps, r.search.label) for r in res_large], higher_is_worse=False)
+    goals.append(("API rps / floor rps", f">= {GOALS['rps']}", f"{v:.2f}", who, v >= GOALS["rps"]))
+    v, who = worst([(r.api.p95 / r.floor.p95, r.search.label) for r in res_large])
+    goals.append(("API p95 / floor p95", f"<= {GOALS['p95']}", f"{v:.2f}", who, v <= GOALS["p95"]))
+    if len(sizes) > 1:
+        v, who = worst([(b.api.p50 / a.api.p50, b.search.label)
+                        for a, b in zip(all_results[small], res_large)])
+        goals.append((f"page 1 p50 {large:,} / {small:,}", f"<= {GOALS['size']}", f"{v:.2f}", who,
+                      v <= GOALS["size"]))
+    v, who = worst([(r.api_deep.p50 / r.api.p50, f"{r.search.label} (page {r.deep_page})")
+                    for r in res_large])
+    goals.append(("deep page p50 / page 1 p50", f"<= {GOALS['deep']}", f"{v:.2f}", who, v <= GOALS["deep"]))
+    v, who = worst([(max(r.orm_queries.values()), r.search.label)
+                    for rs in all_results.values() for r in rs])
+    goals.append(("ORM queries per request", f"<= {GOALS['queries']}", str(v), who, v <= GOALS["queries"]))
+    v2, who2 = worst([(max(r.pg_statements.values()), r.search.label)
+                      for rs in all_results.values() for r in rs])
+    goals.append(("  statements sent to PG (info)", f"<= {GOALS['queries']}", str(v2), who2,
+                  v2 <= GOALS["queries"]))
+
+    print(f"\n=== goals (ratios at {large:,} listings; worst search shown)")
+    print_table(["goal", "target", "worst", "where", "result"],
+                [[g[0], g[1], g[2], g[3], verdict(g[4])] for g in goals])
+    return goals
+
+
+# --------------------------------------------------------------------------- main
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    run_started = time.perf_counter()
+    ensure_database(args.database_url)
+    setup_django(args)
+    from django.db import connection
+
+    log(f"Django {__import__('django').get_version()}, database {connection.settings_dict['NAME']}, "
+        f"DEBUG while timing: {__import__('django.conf').conf.settings.DEBUG}")
+    migrate()
+    ctx = seed_reference_data()
+    pg = psycopg.connect(args.database_url, autocommit=True)
+    server = pg.execute("SHOW server_version").fetchone()[0]
+    settings_rows = pg.execute(
+        "SELECT name, setting, unit FROM pg_settings WHERE name IN "
+        "('shared_buffers','work_mem','effective_cache_size','random_page_cost','jit')"
+    ).fetchall()
+    log(f"PostgreSQL {server}: " + ", ".join(f"{n}={s}{u or ''}" for n, s, u in settings_rows))
+
+    api = Api()
+    floor = Floor(args.database_url)
+    all_results: dict[int, list[SearchResult]] = {}
+    for size in args.sizes:
+        if args.no_fill:
+            size = listing_count(pg)
+        else:
+            seconds = fill(pg, size, ctx)
+            if seconds:
+                log(f"filled to {size:,} listings in {seconds:.1f}s")
+        active = pg.execute("SELECT count(*) FROM listings_listing WHERE status = 'active'").fetchone()[0]
+        log(f"measuring {size:,} listings ({active:,} active), {args.requests} timed requests per case")
+        results = []
+        for search in SEARCHES:
+            t = time.perf_counter()
+            results.append(measure_search(api, floor, search, args))
+            log(f"  {search.label}: {time.perf_counter() - t:.1f}s")
+        all_results[size] = results
+        print_size_table(size, results)
+        if args.no_fill:
+            break
+
+    goals = summarize(all_results)
+
+    largest = max(all_results)
+    res_large = all_results[largest]
+    slowest = max(res_large, key=lambda r: r.api.p50)
+    print(f"=== where a page-1 request goes at {largest:,} listings (p50 of each piece, ms)")
+    rows = []
+    for r in res_large:
+        parts = breakdown(r.search)
+        accounted = parts["filterset (+city lookup)"] + parts["listing SQL + model instances"] + \
+            parts["serializer .data"] + parts["JSONRenderer"]
+        rows.append([r.search.label, ms(r.api.p50), *(ms(v) for v in parts.values()),
+                     ms(max(0.0, r.api.p50 - accounted)), ms(r.floor.p50)])
+    print_table(["search", "request", "filterset+city", "SQL raw", "SQL+models", "serializer", "render",
+                 "rest of stack", "floor"], rows)
+
+    if args.explain or not all(g[4] for g in goals):
+        targets = res_large if args.explain else [slowest]
+        deep_worst = max(res_large, key=lambda r: r.api_deep.p50 / r.api.p50)
+        for r in targets:
+            print(f"=== EXPLAIN ANALYZE, page 1 of '{r.search.label}' at {largest:,} (the API's SQL)")
+            print(r.page1_sql)
+            print(floor.explain(r.page1_sql))
+            print()
+        deep_goal_missed = not next(g for g in goals if g[0].startswith("deep"))[4]
+        if args.explain or deep_goal_missed:
+            for r in res_large if args.explain else [deep_worst]:
+                print(f"=== EXPLAIN ANALYZE, page {r.deep_page} of '{r.search.label}' at {largest:,}")
+                print(r.deep_sql)
+                print(floor.explain(r.deep_sql))
+                print()
+        print(f"=== EXPLAIN ANALYZE, the floor's page-1 SQL for '{slowest.search.label}'")
+        print(floor.explain(floor.statement(slowest.search, False), slowest.search.sql_params))
+        print()
+
+    if args.profile:
+        print(f"=== cProfile of 200 requests of '{slowest.search.label}', top 30 by own time")
+        url = api_url(slowest.search)
+        profiler = cProfile.Profile()
+        profiler.enable()
+        for _ in range(200):
+            api.get(url)
+        profiler.disable()
+        pstats.Stats(profiler).sort_stats("tottime").print_stats(30)
+
+    log(f"total run time {time.perf_counter() - run_started:.0f}s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
