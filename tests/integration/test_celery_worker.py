@@ -1,0 +1,34 @@
+"""Against the machine's PostgreSQL and Redis, with a real Celery worker consuming the queue."""
+
+import pytest
+from celery.contrib.testing.worker import start_worker
+from django.core.cache import cache
+
+from listings.selectors import CITY_STATS_CACHE_KEY
+from listings.tasks import refresh_city_market_stats
+from marketplace.celery import app as celery_app
+from tests.listings.factories import DistrictFactory, ListingFactory
+
+pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def celery_worker():
+    celery_app.conf.task_always_eager = False
+    with start_worker(
+        celery_app, pool="solo", concurrency=1, perform_ping_check=False, loglevel="WARNING"
+    ) as worker:
+        yield worker
+
+
+def test_worker_refreshes_city_stats_through_redis(celery_worker):
+    district = DistrictFactory(city__slug="hegang")
+    for price in (40_000, 50_000, 90_000):
+        ListingFactory(district=district, price=price, area_m2="50.00")
+    cache.delete(CITY_STATS_CACHE_KEY)
+
+    result = refresh_city_market_stats.delay()
+
+    stats = result.get(timeout=30)
+    assert stats == {str(district.city_id): [3, 1000]}
+    assert cache.get(CITY_STATS_CACHE_KEY) == stats
