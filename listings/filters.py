@@ -23,8 +23,24 @@ DEFAULT_ORDERING = "-published_at"
 MAX_QUERY_WORDS = 8
 
 
+# Text inputs with a numeric keyboard rather than type=number: a browser silently empties a
+# number input holding something it cannot parse, and people must see what they typed.
+WHOLE_NUMBER_INPUT = forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"})
+DECIMAL_INPUT = forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"})
+
+
 class WholeNumberFilter(filters.NumberFilter):
     field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", WHOLE_NUMBER_INPUT)
+        super().__init__(*args, **kwargs)
+
+
+class DecimalFilter(filters.NumberFilter):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", DECIMAL_INPUT)
+        super().__init__(*args, **kwargs)
 
 
 class DistrictChoiceField(forms.ModelChoiceField):
@@ -46,6 +62,9 @@ class ListingSearchForm(forms.Form):
             low_value, high_value = cleaned_data.get(low), cleaned_data.get(high)
             if low_value is not None and high_value is not None and low_value > high_value:
                 self.add_error(high, message)
+        city, district = cleaned_data.get("city"), cleaned_data.get("district")
+        if city and district and district.city_id != city.pk:
+            self.add_error("district", _("This district is not in the chosen city."))
         return cleaned_data
 
 
@@ -68,10 +87,10 @@ class ListingFilterSet(filters.FilterSet):
     price_max = WholeNumberFilter(
         field_name="price", lookup_expr="lte", label=_("Price up to (¥)"), min_value=0
     )
-    area_min = filters.NumberFilter(
+    area_min = DecimalFilter(
         field_name="area_m2", lookup_expr="gte", label=_("Area from (m²)"), min_value=0
     )
-    area_max = filters.NumberFilter(
+    area_max = DecimalFilter(
         field_name="area_m2", lookup_expr="lte", label=_("Area up to (m²)"), min_value=0
     )
     rooms = WholeNumberFilter(label=_("Rooms"), min_value=1, max_value=20)
