@@ -41,6 +41,8 @@ class UserAdmin(DjangoUserAdmin):
         super().save_model(request, obj, form, change)
         if obj.is_agent:
             services.user_make_agent(user=obj)
+        elif "role" in form.changed_data:
+            services.user_revoke_agent(user=obj)
 
 
 @admin.register(AgentProfile)

@@ -132,6 +132,18 @@ class ListingAdmin(admin.ModelAdmin):
             obj is None or request.user.is_superuser or obj.agent_id == request.user.pk
         )
 
+    def has_add_permission(self, request):
+        allowed = super().has_add_permission(request)
+        return allowed and (request.user.is_superuser or request.user.is_agent)
+
+    def delete_model(self, request, obj):
+        services.listing_remove(listing=obj)
+
+    def delete_queryset(self, request, queryset):
+        # As in the API: drafts go, published listings are withdrawn so their history stays.
+        for listing in queryset:
+            services.listing_remove(listing=listing)
+
     def save_model(self, request, obj, form, change):
         # The form has validated; the services do the writing, as for the API.
         data = {name: form.cleaned_data[name] for name in form.changed_data}

@@ -56,6 +56,7 @@ class CityViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     ),
 )
 class ListingViewSet(viewsets.ModelViewSet):
+    queryset = Listing.objects.none()  # tells the schema generator the model; see get_queryset
     permission_classes = [IsAgentForWrites]
     filterset_class = ListingFilterSet
     pagination_class = ListingPagination
@@ -67,6 +68,8 @@ class ListingViewSet(viewsets.ModelViewSet):
             return Listing.objects.active().with_card_relations()
         if self.action == "retrieve":
             return Listing.objects.visible_to(user).with_card_relations()
+        if not user.is_authenticated:
+            return Listing.objects.none()
         mine = Listing.objects.with_card_relations()
         return mine if user.is_superuser else mine.filter(agent=user)
 

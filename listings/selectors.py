@@ -2,7 +2,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, QuerySet
+from django.db.models import Count
 from django.http import Http404
 
 from listings.aggregates import Median
@@ -63,10 +63,12 @@ def cities_with_market() -> list[tuple[City, CityMarket]]:
     return [(city, stats.get(city.pk, CityMarket())) for city in City.objects.all()]
 
 
-def listing_search(*, params, base: QuerySet | None = None) -> ListingFilterSet:
-    """Public search over active listings; the caller reads `.qs`, `.form` and `.errors`."""
-    queryset = base if base is not None else Listing.objects.active()
-    return ListingFilterSet(params or None, queryset=queryset.with_card_relations())
+def listing_search(*, params) -> ListingFilterSet:
+    """Public search over active listings; the caller reads `.qs`, `.form` and `.errors`.
+
+    The filter set is always bound, so no parameters at all is a valid search for everything.
+    """
+    return ListingFilterSet(params, queryset=Listing.objects.active().with_card_relations())
 
 
 def listing_newest(*, limit: int = 6) -> list[Listing]:

@@ -50,3 +50,9 @@ class AgentProfileFactory(factory.django.DjangoModelFactory):
     licence_number = factory.Sequence(lambda n: f"HLJ-{n:04d}")
     phone = "0468-3300000"
     verified = True
+
+
+class SuperuserFactory(UserFactory):
+    username = factory.Sequence(lambda n: f"admin{n}")
+    is_staff = True
+    is_superuser = True

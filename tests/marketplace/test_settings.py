@@ -1,0 +1,157 @@
+"""Settings are read from the environment at import, so each case imports them in a fresh process."""
+
+import json
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from marketplace.celery import app as celery_app
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+
+PRINT_SETTINGS = """
+import json
+import django
+from django.conf import settings
+
+django.setup()
+print(json.dumps({
+    "DEBUG": settings.DEBUG,
+    "ALLOWED_HOSTS": settings.ALLOWED_HOSTS,
+    "DATABASE_ENGINE": settings.DATABASES["default"]["ENGINE"],
+    "DATABASE_NAME": str(settings.DATABASES["default"]["NAME"]),
+    "CACHE_BACKEND": settings.CACHES["default"]["BACKEND"],
+    "CACHE_LOCATION": settings.CACHES["default"].get("LOCATION"),
+    "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+    "CELERY_RESULT_BACKEND": settings.CELERY_RESULT_BACKEND,
+    "CELERY_TASK_ALWAYS_EAGER": settings.CELERY_TASK_ALWAYS_EAGER,
+    "SESSION_COOKIE_SECURE": settings.SESSION_COOKIE_SECURE,
+    "CSRF_COOKIE_SECURE": settings.CSRF_COOKIE_SECURE,
+    "STATICFILES_BACKEND": settings.STORAGES["staticfiles"]["BACKEND"],
+}))
+"""
+
+
+def _run_settings(**env_vars: str) -> subprocess.CompletedProcess:
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": os.environ.get("HOME", "/tmp"),  # noqa: S108
+        "DJANGO_SETTINGS_MODULE": "marketplace.settings",
+        **env_vars,
+    }
+    return subprocess.run(  # noqa: S603
+        [sys.executable, "-c", PRINT_SETTINGS],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def _settings_with(**env_vars: str) -> dict:
+    result = _run_settings(**env_vars)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.parametrize(
+    "secret_key",
+    [None, "too-short-a-key", "django-insecure-" + "x" * 50],
+    ids=["missing", "short", "insecure-prefix"],
+)
+def test_production_without_a_real_secret_key_refuses_to_start(secret_key):
+    env_vars = {"DEBUG": "0", "ALLOWED_HOSTS": "walkup.example"}
+    if secret_key is not None:
+        env_vars["SECRET_KEY"] = secret_key
+
+    result = _run_settings(**env_vars)
+
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert "SECRET_KEY" in result.stderr
+
+
+def test_production_with_a_secret_key_and_hosts_imports_and_is_secure():
+    values = _settings_with(
+        DEBUG="0",
+        SECRET_KEY=secrets.token_urlsafe(38)[:50],
+        ALLOWED_HOSTS="walkup.example,www.walkup.example",
+    )
+
+    assert values["DEBUG"] is False
+    assert values["ALLOWED_HOSTS"] == ["walkup.example", "www.walkup.example"]
+    assert values["SESSION_COOKIE_SECURE"] is True
+    assert values["CSRF_COOKIE_SECURE"] is True
+    assert (
+        values["STATICFILES_BACKEND"] == "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    )
+
+
+def test_with_no_environment_the_defaults_need_no_services():
+    values = _settings_with()
+
+    assert values["DEBUG"] is True
+    assert values["DATABASE_ENGINE"] == "django.db.backends.sqlite3"
+    assert Path(values["DATABASE_NAME"]) == BASE_DIR / "db.sqlite3"
+    assert values["CACHE_BACKEND"] == "django.core.cache.backends.locmem.LocMemCache"
+    assert values["CELERY_TASK_ALWAYS_EAGER"] is True
+    assert values["CELERY_BROKER_URL"] == "memory://"
+
+
+def test_with_redis_url_the_broker_and_cache_use_redis():
+    redis_url = "redis://127.0.0.1:6379/0"
+
+    values = _settings_with(REDIS_URL=redis_url)
+
+    assert values["CELERY_BROKER_URL"] == redis_url
+    assert values["CELERY_RESULT_BACKEND"] == redis_url
+    assert values["CACHE_BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert values["CACHE_LOCATION"] == redis_url
+    assert values["CELERY_TASK_ALWAYS_EAGER"] is False
+
+
+def test_database_url_selects_the_database():
+    values = _settings_with(DATABASE_URL="postgres://walkup:secret@db.internal:5432/walkup")
+
+    assert values["DATABASE_ENGINE"] == "django.db.backends.postgresql"
+    assert values["DATABASE_NAME"] == "walkup"
+
+
+# --- Celery app ------------------------------------------------------------------------
+
+
+def test_celery_accepts_and_sends_json_only():
+    conf = celery_app.conf
+
+    assert conf.task_serializer == "json"
+    assert conf.result_serializer == "json"
+    assert list(conf.accept_content) == ["json"]
+
+
+def test_celery_acknowledges_late_with_time_limits():
+    conf = celery_app.conf
+
+    assert conf.task_acks_late is True
+    assert conf.task_reject_on_worker_lost is True
+    assert conf.worker_prefetch_multiplier == 1
+    assert 0 < conf.task_soft_time_limit < conf.task_time_limit
+    assert conf.broker_transport_options["visibility_timeout"] > conf.task_time_limit
+
+
+def test_celery_discovers_the_listing_tasks():
+    celery_app.loader.import_default_modules()
+
+    assert "listings.tasks.refresh_city_market_stats" in celery_app.tasks
+
+
+def test_celery_beat_schedules_a_registered_task():
+    celery_app.loader.import_default_modules()
+
+    for entry in celery_app.conf.beat_schedule.values():
+        assert entry["task"] in celery_app.tasks
