@@ -5,7 +5,6 @@ import pytest
 import yaml
 from django.core.management import call_command
 from drf_spectacular.drainage import GENERATOR_STATS
-from drf_spectacular.management.commands.spectacular import SchemaGenerationError
 from drf_spectacular.validation import validate_schema
 
 pytestmark = pytest.mark.django_db
