@@ -2,8 +2,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import F, Q, Value
-from django.db.models.functions import Cast, Floor
+from django.db.models import F, Q
+from django.db.models.functions import Cast, Round
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -58,6 +58,9 @@ class District(models.Model):
     @property
     def local_name(self) -> str:
         return self.name_zh if _in_chinese() and self.name_zh else self.name
+
+
+AREA_HUNDREDTHS = Cast(Round(F("area_m2") * 100), models.BigIntegerField())
 
 
 class ListingQuerySet(models.QuerySet):
@@ -121,14 +124,12 @@ class Listing(models.Model):
         decimal_places=2,
         validators=[MinValueValidator(1), MaxValueValidator(10_000)],
     )
-    # Stored by the database itself, so it can never disagree with price and area;
-    # rounded half up the same way on SQLite and PostgreSQL.
+    # Stored by the database itself, so it can never disagree with price and area. Whole-number
+    # arithmetic on the area in hundredths rounds exact halves up on SQLite and PostgreSQL alike.
     price_per_m2 = models.GeneratedField(
         expression=Cast(
-            Floor(
-                Cast(F("price"), models.FloatField()) / Cast(F("area_m2"), models.FloatField())
-                + Value(0.5)
-            ),
+            (Cast(F("price"), models.BigIntegerField()) * 200 + AREA_HUNDREDTHS)
+            / (AREA_HUNDREDTHS * 2),
             models.IntegerField(),
         ),
         output_field=models.IntegerField(),

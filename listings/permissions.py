@@ -2,14 +2,20 @@ from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 
 class IsAgentForWrites(BasePermission):
-    """Anyone reads; only signed-in agents write, and only their own listings (see get_queryset)."""
+    """Anyone reads; only signed-in agents write, and only their own listings (see get_queryset).
+
+    A superuser may change or remove any listing but creates none: a listing always has an agent.
+    """
 
     def has_permission(self, request, view):
         if request.method in SAFE_METHODS:
             return True
-        return bool(
-            request.user.is_authenticated and (request.user.is_agent or request.user.is_superuser)
-        )
+        user = request.user
+        if not user.is_authenticated:
+            return False
+        if request.method == "POST":
+            return user.is_agent
+        return user.is_agent or user.is_superuser
 
     def has_object_permission(self, request, view, obj):
         if request.method in SAFE_METHODS:

@@ -1,3 +1,4 @@
+import math
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -29,10 +30,14 @@ def city_market_stats_compute() -> dict[int, CityMarket]:
     return {
         row["city_id"]: CityMarket(
             active_listings=row["active_listings"],
-            median_price_per_m2=round(row["median"]) if row["median"] is not None else None,
+            median_price_per_m2=_round_half_up(row["median"]),
         )
         for row in rows
     }
+
+
+def _round_half_up(value: float | None) -> int | None:
+    return None if value is None else math.floor(value + 0.5)
 
 
 def city_market_stats() -> dict[int, CityMarket]:

@@ -80,6 +80,8 @@ def listing_update(*, listing: Listing, data: dict[str, Any]) -> Listing:
         _apply_status(listing, data["status"])
     listing.full_clean()
     listing.save()
+    # The database computes price per m²; Django reads generated columns back on insert only.
+    listing.refresh_from_db(fields=["price_per_m2"])
     return listing
 
 

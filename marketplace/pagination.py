@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import GeneratedField, Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import BasePagination
@@ -106,7 +107,7 @@ class KeysetPagination(BasePagination):
         raw = request.query_params.get(self.page_size_query_param)
         if raw is None:
             return self.page_size
-        if not raw.isdigit() or not 1 <= int(raw) <= self.max_page_size:
+        if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= self.max_page_size:
             raise ValidationError(
                 {
                     self.page_size_query_param: [
@@ -163,6 +164,6 @@ class KeysetPagination(BasePagination):
             raise ValidationError(
                 {self.cursor_query_param: [self.invalid_cursor_message]}
             ) from None
-        if value is None:
+        if value is None or (isinstance(value, datetime) and timezone.is_naive(value)):
             raise ValidationError({self.cursor_query_param: [self.invalid_cursor_message]})
         return payload["d"], value, pk

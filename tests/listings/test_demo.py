@@ -1,0 +1,105 @@
+"""`manage.py load_demo`: believable demo data, loaded once however often it runs."""
+
+import statistics
+from io import StringIO
+
+import pytest
+from django.contrib.auth import authenticate
+from django.core.management import call_command
+
+from accounts.models import AgentProfile, User
+from listings.models import City, District, Listing
+
+pytestmark = pytest.mark.django_db
+
+DEMO_PASSWORD = "walkup-demo-2026"
+DEMO_LOGINS = ["admin", "agent1", "agent2", "agent3", "agent4", "agent5"]
+DEMO_LOGINS += ["buyer1", "buyer2", "buyer3"]
+HEGANG_MEAN_PRICE_PER_M2 = 2152
+
+
+def load_demo() -> str:
+    output = StringIO()
+    call_command("load_demo", stdout=output)
+    return output.getvalue()
+
+
+def counts() -> dict[str, int]:
+    return {
+        "cities": City.objects.count(),
+        "districts": District.objects.count(),
+        "users": User.objects.count(),
+        "agent profiles": AgentProfile.objects.count(),
+        "listings": Listing.objects.count(),
+        "active listings": Listing.objects.active().count(),
+    }
+
+
+@pytest.fixture
+def demo() -> str:
+    return load_demo()
+
+
+def test_running_it_again_adds_nothing(demo):
+    first = counts()
+
+    output = load_demo()
+
+    assert counts() == first
+    assert "(0 created now)" in output
+    assert f"password: {DEMO_PASSWORD}" in output
+
+
+def test_it_makes_three_cities_and_hundreds_of_active_listings(demo):
+    active = Listing.objects.active().count()
+
+    assert set(City.objects.values_list("slug", flat=True)) == {"hegang", "qitaihe", "yichun"}
+    assert active >= 300
+    assert f"3 cities, {active} active listings" in demo
+    assert set(Listing.objects.values_list("city__slug", flat=True)) == {
+        "hegang",
+        "qitaihe",
+        "yichun",
+    }
+
+
+def test_hegang_prices_are_near_the_reported_average(demo):
+    prices = Listing.objects.active().filter(city__slug="hegang").values_list("price_per_m2")
+
+    mean = statistics.mean(price for (price,) in prices)
+
+    assert HEGANG_MEAN_PRICE_PER_M2 * 0.85 <= mean <= HEGANG_MEAN_PRICE_PER_M2 * 1.15
+
+
+def test_most_listings_are_walk_ups_of_five_to_seven_storeys(demo):
+    total = Listing.objects.count()
+
+    assert Listing.objects.filter(has_elevator=False).count() > total / 2
+    assert Listing.objects.filter(total_floors__range=(5, 7)).count() > total / 2
+
+
+def test_every_listing_passes_validation(demo):
+    for listing in Listing.objects.select_related("district"):
+        listing.full_clean()
+
+
+def test_demo_logins_work_with_the_published_password(demo):
+    signed_in = {
+        username: authenticate(username=username, password=DEMO_PASSWORD)
+        for username in DEMO_LOGINS
+    }
+
+    assert {username: user is not None for username, user in signed_in.items()} == dict.fromkeys(
+        DEMO_LOGINS, True
+    )
+    assert authenticate(username="agent1", password="wrong") is None
+
+
+def test_demo_users_have_their_roles(demo):
+    agents = User.objects.filter(username__in=DEMO_LOGINS[1:6])
+    buyers = User.objects.filter(username__in=DEMO_LOGINS[6:])
+
+    assert all(agent.is_agent and agent.agent_profile.agency_name for agent in agents)
+    assert not any(buyer.is_agent or buyer.is_staff for buyer in buyers)
+    assert User.objects.get(username="admin").is_superuser
+    assert Listing.objects.filter(agent__in=agents).count() == Listing.objects.count()

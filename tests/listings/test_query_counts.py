@@ -1,0 +1,175 @@
+"""The number of queries of every list page is pinned, and does not grow with the page size."""
+
+import pytest
+from django.core.cache import cache
+
+from tests.accounts.factories import AgentFactory
+from tests.listings.factories import CityFactory, DistrictFactory, ListingFactory
+
+pytestmark = pytest.mark.django_db
+
+# The listings with their city, district, agent and agent profile, in one query.
+API_LIST_QUERIES = 1
+# A city parameter is checked against the cities first.
+API_LIST_WITH_CITY_QUERIES = 2
+# Listings; the city's median for the comparison.
+API_DETAIL_QUERIES = 2
+# The market figures (count and median per city, computed on a cold cache); the cities.
+CITIES_QUERIES = 2
+CITIES_WARM_CACHE_QUERIES = 1
+# Market figures; cities; newest listings; the cities of the search box.
+HOME_QUERIES = 4
+# Count; one page of listings; the options of the city and the district menus.
+SEARCH_QUERIES = 4
+# The same, after checking the city and the district parameters.
+SEARCH_WITH_CITY_AND_DISTRICT_QUERIES = 6
+# The listing with its relations; the city's median.
+DETAIL_QUERIES = 2
+
+
+@pytest.fixture
+def market():
+    """60 active listings from three agents over three cities and six districts, and a draft."""
+    agents = AgentFactory.create_batch(3)
+    cities = [CityFactory(slug=slug) for slug in ("hegang", "qitaihe", "yichun")]
+    districts = [DistrictFactory(city=city) for city in cities for _ in range(2)]
+    listings = [
+        ListingFactory(
+            agent=agents[number % 3],
+            district=districts[number % 6],
+            price=30_000 + number * 1_000,
+        )
+        for number in range(60)
+    ]
+    ListingFactory(agent=agents[0], district=districts[0], draft=True)
+    return listings
+
+
+@pytest.mark.parametrize("page_size", [5, 50])
+def test_api_list_costs_one_query_whatever_the_page_size(
+    api_client, market, django_assert_num_queries, page_size
+):
+    cache.clear()
+    with django_assert_num_queries(API_LIST_QUERIES):
+        response = api_client.get("/api/v1/listings/", {"page_size": page_size})
+
+    assert len(response.json()["results"]) == page_size
+
+
+@pytest.mark.parametrize("page_size", [5, 50])
+def test_api_list_next_page_costs_the_same(
+    api_client, market, django_assert_num_queries, page_size
+):
+    next_link = api_client.get(
+        "/api/v1/listings/", {"page_size": page_size, "ordering": "price"}
+    ).json()["next"]
+    cache.clear()
+
+    with django_assert_num_queries(API_LIST_QUERIES):
+        response = api_client.get(next_link)
+
+    assert len(response.json()["results"]) == (10 if page_size == 50 else page_size)
+
+
+@pytest.mark.parametrize("page_size", [5, 50])
+def test_api_list_filtered_by_city_costs_two_queries(
+    api_client, market, django_assert_num_queries, page_size
+):
+    cache.clear()
+    with django_assert_num_queries(API_LIST_WITH_CITY_QUERIES):
+        response = api_client.get("/api/v1/listings/", {"page_size": page_size, "city": "hegang"})
+
+    assert len(response.json()["results"]) == min(page_size, 20)
+
+
+def test_api_list_for_a_signed_in_agent_costs_the_same(
+    api_client, market, django_assert_num_queries
+):
+    api_client.force_authenticate(market[0].agent)
+    cache.clear()
+
+    with django_assert_num_queries(API_LIST_QUERIES):
+        api_client.get("/api/v1/listings/", {"page_size": 50})
+
+
+def test_api_detail_query_count(api_client, market, django_assert_num_queries):
+    cache.clear()
+    with django_assert_num_queries(API_DETAIL_QUERIES):
+        response = api_client.get(f"/api/v1/listings/{market[0].pk}/")
+
+    assert response.status_code == 200
+
+
+def test_cities_api_query_count_cold_and_warm_cache(api_client, market, django_assert_num_queries):
+    cache.clear()
+    with django_assert_num_queries(CITIES_QUERIES):
+        cold = api_client.get("/api/v1/cities/")
+    with django_assert_num_queries(CITIES_WARM_CACHE_QUERIES):
+        warm = api_client.get("/api/v1/cities/")
+
+    assert cold.json() == warm.json()
+    assert [city["active_listings"] for city in cold.json()] == [20, 20, 20]
+
+
+@pytest.mark.parametrize("page_size", [5, 50])
+def test_home_page_query_count(client, settings, market, django_assert_num_queries, page_size):
+    settings.LISTINGS_PAGE_SIZE = page_size
+    cache.clear()
+
+    with django_assert_num_queries(HOME_QUERIES):
+        response = client.get("/", HTTP_ACCEPT_LANGUAGE="en")
+
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("page_size", [5, 50])
+def test_search_page_query_count_does_not_grow_with_the_page(
+    client, settings, market, django_assert_num_queries, page_size
+):
+    settings.LISTINGS_PAGE_SIZE = page_size
+    cache.clear()
+
+    with django_assert_num_queries(SEARCH_QUERIES):
+        response = client.get("/listings/?ordering=price", HTTP_ACCEPT_LANGUAGE="en")
+
+    assert response.status_code == 200
+    assert len(response.context["page"]) == page_size
+
+
+@pytest.mark.parametrize("page_size", [5, 50])
+def test_search_page_second_page_costs_the_same(
+    client, settings, market, django_assert_num_queries, page_size
+):
+    settings.LISTINGS_PAGE_SIZE = page_size
+    cache.clear()
+
+    with django_assert_num_queries(SEARCH_QUERIES):
+        response = client.get("/listings/?ordering=price&page=2", HTTP_ACCEPT_LANGUAGE="en")
+
+    assert len(response.context["page"]) == (5 if page_size == 5 else 10)
+
+
+@pytest.mark.parametrize("page_size", [5, 50])
+def test_search_page_with_city_and_district_query_count(
+    client, settings, market, django_assert_num_queries, page_size
+):
+    settings.LISTINGS_PAGE_SIZE = page_size
+    district = market[0].district
+    cache.clear()
+
+    with django_assert_num_queries(SEARCH_WITH_CITY_AND_DISTRICT_QUERIES):
+        response = client.get(
+            "/listings/",
+            {"city": district.city.slug, "district": district.pk},
+            HTTP_ACCEPT_LANGUAGE="en",
+        )
+
+    assert response.context["page"].paginator.count == 10
+
+
+def test_detail_page_query_count(client, market, django_assert_num_queries):
+    cache.clear()
+    with django_assert_num_queries(DETAIL_QUERIES):
+        response = client.get(f"/listings/{market[0].pk}/", HTTP_ACCEPT_LANGUAGE="en")
+
+    assert response.status_code == 200
