@@ -3,7 +3,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
-from django.db.models.functions import Cast, Round
+from django.db.models.functions import Cast, NullIf, Round
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -129,7 +129,8 @@ class Listing(models.Model):
     price_per_m2 = models.GeneratedField(
         expression=Cast(
             (Cast(F("price"), models.BigIntegerField()) * 200 + AREA_HUNDREDTHS)
-            / (AREA_HUNDREDTHS * 2),
+            # NULLIF: a zero area must meet the area check constraint, not a division error.
+            / NullIf(AREA_HUNDREDTHS * 2, 0),
             models.IntegerField(),
         ),
         output_field=models.IntegerField(),
