@@ -14,10 +14,13 @@ for 1M), then for five typical searches measures, in one run:
 
 Run from the project root:
 
-    .venv/bin/python bench/listings_search.py --quick      # smoke run, ~1 minute
-    .venv/bin/python bench/listings_search.py              # 100k and 1M, ~10 minutes
+    .venv/bin/python bench/listings_search.py --quick      # 10k and 100k, ~1.5 minutes
+    .venv/bin/python bench/listings_search.py              # 100k and 1M, ~4 minutes
 
-Only the database named in --database-url is written to (created if missing).
+Each size gets its own database named after --database-url: walkup_bench_100k and
+walkup_bench_1m by default (the larger one starts as a copy of the smaller, plus the
+missing rows). Only those databases are written to; they are rebuilt when the migration
+files change.
 """
 
 from __future__ import annotations
@@ -38,7 +41,7 @@ import time
 import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit, urlunsplit
@@ -53,7 +56,7 @@ import psycopg  # noqa: E402
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/walkup_bench"
 PAGE_SIZE = 20  # settings.LISTINGS_PAGE_SIZE; checked at start-up
 BLOCK = 10_000  # rows per deterministic random block
-BASE_TIME = datetime(2025, 11, 1, tzinfo=timezone.utc)  # "now" of the generated data
+BASE_TIME = datetime(2025, 11, 1, tzinfo=UTC)  # "now" of the generated data
 
 GOALS = {
     "rps": 0.5,  # API requests/s >= 0.5 x floor requests/s
@@ -69,50 +72,152 @@ GOALS = {
 # slug, name, name_zh, province, province_zh, average yuan/m2, share of listings, districts
 CITIES = [
     (
-        "hegang", "Hegang", "鹤岗", "Heilongjiang", "黑龙江", 2152, 0.35,
-        [("Xiangyang", "向阳区", 1.15), ("Gongnong", "工农区", 1.10), ("Nanshan", "南山区", 0.95),
-         ("Xing'an", "兴安区", 0.85), ("Dongshan", "东山区", 0.90), ("Xingshan", "兴山区", 0.80)],
+        "hegang",
+        "Hegang",
+        "鹤岗",
+        "Heilongjiang",
+        "黑龙江",
+        2152,
+        0.35,
+        [
+            ("Xiangyang", "向阳区", 1.15),
+            ("Gongnong", "工农区", 1.10),
+            ("Nanshan", "南山区", 0.95),
+            ("Xing'an", "兴安区", 0.85),
+            ("Dongshan", "东山区", 0.90),
+            ("Xingshan", "兴山区", 0.80),
+        ],
     ),
     (
-        "qiqihar", "Qiqihar", "齐齐哈尔", "Heilongjiang", "黑龙江", 3900, 0.25,
-        [("Longsha", "龙沙区", 1.20), ("Jianhua", "建华区", 1.10), ("Tiefeng", "铁锋区", 1.00),
-         ("Ang'angxi", "昂昂溪区", 0.75), ("Fularji", "富拉尔基区", 0.80), ("Nianzishan", "碾子山区", 0.70),
-         ("Meilisi", "梅里斯达斡尔族区", 0.70)],
+        "qiqihar",
+        "Qiqihar",
+        "齐齐哈尔",
+        "Heilongjiang",
+        "黑龙江",
+        3900,
+        0.25,
+        [
+            ("Longsha", "龙沙区", 1.20),
+            ("Jianhua", "建华区", 1.10),
+            ("Tiefeng", "铁锋区", 1.00),
+            ("Ang'angxi", "昂昂溪区", 0.75),
+            ("Fularji", "富拉尔基区", 0.80),
+            ("Nianzishan", "碾子山区", 0.70),
+            ("Meilisi", "梅里斯达斡尔族区", 0.70),
+        ],
     ),
     (
-        "jixi", "Jixi", "鸡西", "Heilongjiang", "黑龙江", 2900, 0.15,
-        [("Jiguan", "鸡冠区", 1.15), ("Hengshan", "恒山区", 0.90), ("Didao", "滴道区", 0.85),
-         ("Lishu", "梨树区", 0.80), ("Chengzihe", "城子河区", 0.85), ("Mashan", "麻山区", 0.75)],
+        "jixi",
+        "Jixi",
+        "鸡西",
+        "Heilongjiang",
+        "黑龙江",
+        2900,
+        0.15,
+        [
+            ("Jiguan", "鸡冠区", 1.15),
+            ("Hengshan", "恒山区", 0.90),
+            ("Didao", "滴道区", 0.85),
+            ("Lishu", "梨树区", 0.80),
+            ("Chengzihe", "城子河区", 0.85),
+            ("Mashan", "麻山区", 0.75),
+        ],
     ),
     (
-        "shuangyashan", "Shuangyashan", "双鸭山", "Heilongjiang", "黑龙江", 2600, 0.12,
-        [("Jianshan", "尖山区", 1.15), ("Lingdong", "岭东区", 0.85), ("Sifangtai", "四方台区", 0.85),
-         ("Baoshan", "宝山区", 0.90), ("Jixian", "集贤县", 0.80)],
+        "shuangyashan",
+        "Shuangyashan",
+        "双鸭山",
+        "Heilongjiang",
+        "黑龙江",
+        2600,
+        0.12,
+        [
+            ("Jianshan", "尖山区", 1.15),
+            ("Lingdong", "岭东区", 0.85),
+            ("Sifangtai", "四方台区", 0.85),
+            ("Baoshan", "宝山区", 0.90),
+            ("Jixian", "集贤县", 0.80),
+        ],
     ),
     (
-        "yichun", "Yichun", "伊春", "Heilongjiang", "黑龙江", 2400, 0.13,
-        [("Yimei", "伊美区", 1.15), ("Wucui", "乌翠区", 0.95), ("Youhao", "友好区", 0.90),
-         ("Jinlin", "金林区", 0.80), ("Tieli", "铁力市", 0.95), ("Jiayin", "嘉荫县", 0.75),
-         ("Tangwang", "汤旺县", 0.75), ("Fenglin", "丰林县", 0.75)],
+        "yichun",
+        "Yichun",
+        "伊春",
+        "Heilongjiang",
+        "黑龙江",
+        2400,
+        0.13,
+        [
+            ("Yimei", "伊美区", 1.15),
+            ("Wucui", "乌翠区", 0.95),
+            ("Youhao", "友好区", 0.90),
+            ("Jinlin", "金林区", 0.80),
+            ("Tieli", "铁力市", 0.95),
+            ("Jiayin", "嘉荫县", 0.75),
+            ("Tangwang", "汤旺县", 0.75),
+            ("Fenglin", "丰林县", 0.75),
+        ],
     ),
 ]
 AGENTS_PER_CITY = 8
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
-GIVEN = ["伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明"]
+GIVEN = [
+    "伟",
+    "芳",
+    "娜",
+    "敏",
+    "静",
+    "丽",
+    "强",
+    "磊",
+    "军",
+    "洋",
+    "勇",
+    "艳",
+    "杰",
+    "娟",
+    "涛",
+    "明",
+]
 AGENCIES = ["链家", "我爱我家", "鹤城房产", "北方置业", "龙江地产", "安居房屋"]
-COMMUNITIES = ["幸福", "和平", "矿工", "光明", "新华", "红旗", "松鹤", "建设", "友谊", "东风", "阳光", "富力"]
+COMMUNITIES = [
+    "幸福",
+    "和平",
+    "矿工",
+    "光明",
+    "新华",
+    "红旗",
+    "松鹤",
+    "建设",
+    "友谊",
+    "东风",
+    "阳光",
+    "富力",
+]
 ROADS = ["解放", "南山", "胜利", "团结", "工农", "新兴", "红军", "园林"]
 PHRASES = [
-    "南北通透，采光好。", "老小区，邻居和善，生活方便。", "步行五分钟到菜市场和超市。", "附近有小学和中学。",
-    "集中供暖，冬天室温二十度以上。", "房子需要简单装修，价格可谈。", "产权清晰，随时可以过户。", "楼下有公交站。",
-    "适合退休养老或远程办公。", "小区安静，绿化不错。", "家具家电可以留下。", "房东诚心出售，看房方便。",
-    "墙面地面需要重新处理。", "厨房卫生间是原装。", "离医院很近。", "周边生活配套齐全，物业费低。",
+    "南北通透，采光好。",
+    "老小区，邻居和善，生活方便。",
+    "步行五分钟到菜市场和超市。",
+    "附近有小学和中学。",
+    "集中供暖，冬天室温二十度以上。",
+    "房子需要简单装修，价格可谈。",
+    "产权清晰，随时可以过户。",
+    "楼下有公交站。",
+    "适合退休养老或远程办公。",
+    "小区安静，绿化不错。",
+    "家具家电可以留下。",
+    "房东诚心出售，看房方便。",
+    "墙面地面需要重新处理。",
+    "厨房卫生间是原装。",
+    "离医院很近。",
+    "周边生活配套齐全，物业费低。",
 ]
 
 
 def _weighted(rng_random, cumulative, items):
     x = rng_random()
-    for threshold, item in zip(cumulative, items):
+    for threshold, item in zip(cumulative, items, strict=False):
         if x < threshold:
             return item
     return items[-1]
@@ -161,7 +266,7 @@ def generate_block(block: int, ctx) -> list[str]:
         else:
             rooms = 3 if r() < 0.7 else (2 if r() < 0.6 else 4)
         ppm2 = avg * mult * math.exp(gauss(0.0, 0.3) - 0.045)
-        price = max(8000, int(round(area * ppm2 / 100.0)) * 100)
+        price = max(8000, round(area * ppm2 / 100.0) * 100)
         total = _weighted(r, FLOORS_CUM, FLOORS)
         elevator = (total >= 8 and r() < 0.95) or (total < 8 and r() < 0.02)
         floor_no = randint(1, total)
@@ -197,17 +302,40 @@ def generate_block(block: int, ctx) -> list[str]:
 
 
 def parse_args(argv=None):
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     p.add_argument("--database-url", default=DEFAULT_DATABASE_URL)
-    p.add_argument("--sizes", default=None, help="comma-separated listing counts (default 100000,1000000)")
-    p.add_argument("--requests", type=int, default=None, help="timed requests per search and case (default 200)")
-    p.add_argument("--warmup", type=int, default=None, help="untimed requests per search first (default 30)")
-    p.add_argument("--deep-page", type=int, default=50, help="page number of the deep page (default 50)")
-    p.add_argument("--quick", action="store_true", help="sizes 10000,100000 and 60 requests: a smoke run")
-    p.add_argument("--keep-debug", action="store_true",
-                   help="leave settings.DEBUG on while timing (Django then logs every query)")
-    p.add_argument("--explain", action="store_true", help="print EXPLAIN ANALYZE of every search at the end")
-    p.add_argument("--profile", action="store_true", help="cProfile the slowest search at the largest size")
+    p.add_argument(
+        "--sizes", default=None, help="comma-separated listing counts (default 100000,1000000)"
+    )
+    p.add_argument(
+        "--requests",
+        type=int,
+        default=None,
+        help="timed requests per search and case (default 200)",
+    )
+    p.add_argument(
+        "--warmup", type=int, default=None, help="untimed requests per search first (default 30)"
+    )
+    p.add_argument(
+        "--deep-page", type=int, default=50, help="page number of the deep page (default 50)"
+    )
+    p.add_argument(
+        "--quick", action="store_true", help="sizes 10000,100000 and 60 requests: a smoke run"
+    )
+    p.add_argument(
+        "--keep-debug",
+        action="store_true",
+        help="leave settings.DEBUG on while timing (Django then logs every query)",
+    )
+    p.add_argument(
+        "--explain", action="store_true", help="print EXPLAIN ANALYZE of every search at the end"
+    )
+    p.add_argument(
+        "--profile", action="store_true", help="cProfile the slowest search at the largest size"
+    )
+    p.add_argument("--no-experiments", action="store_true", help="skip the experiments table")
     p.add_argument("--no-fill", action="store_true", help="measure whatever the database holds")
     args = p.parse_args(argv)
     if args.sizes is None:
@@ -220,26 +348,116 @@ def parse_args(argv=None):
     return args
 
 
-def ensure_database(url: str) -> None:
-    parts = urlsplit(url)
-    dbname = parts.path.lstrip("/")
+def size_label(size: int) -> str:
+    for unit, suffix in ((1_000_000, "m"), (1_000, "k")):
+        if size % unit == 0:
+            return f"{size // unit}{suffix}"
+    return str(size)
+
+
+def url_with_db(url: str, dbname: str) -> str:
+    return urlunsplit(urlsplit(url)._replace(path="/" + dbname))
+
+
+def admin_connection(url: str):
     last_error = None
     for maintenance_db in ("postgres", "template1"):
-        admin_url = urlunsplit(parts._replace(path="/" + maintenance_db))
         try:
-            with psycopg.connect(admin_url, autocommit=True) as conn:
-                exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [dbname]).fetchone()
-                if not exists:
-                    conn.execute(f'CREATE DATABASE "{dbname}"')
-                    log(f"created database {dbname}")
-                return
+            return psycopg.connect(url_with_db(url, maintenance_db), autocommit=True)
         except psycopg.OperationalError as exc:
             last_error = exc
-    raise SystemExit(f"cannot reach PostgreSQL to create {dbname}: {last_error}")
+    raise SystemExit(f"cannot reach PostgreSQL at {url}: {last_error}")
+
+
+def ensure_database(url: str, template: str | None = None) -> None:
+    """Create the database of `url` if missing (as a copy of `template` if given)."""
+    dbname = urlsplit(url).path.lstrip("/")
+    with admin_connection(url) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [dbname]).fetchone()
+        if exists and template:
+            conn.execute(f'DROP DATABASE "{dbname}"')
+        if not exists or template:
+            conn.execute(
+                f'CREATE DATABASE "{dbname}"' + (f' TEMPLATE "{template}"' if template else "")
+            )
+            log(f"created database {dbname}" + (f" from {template}" if template else ""))
+
+
+def database_state(url: str) -> tuple[bool, bool, int]:
+    """(exists, built from the current migration files, listings it holds)."""
+    dbname = urlsplit(url).path.lstrip("/")
+    with admin_connection(url) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [dbname]).fetchone():
+            return False, False, 0
+    with psycopg.connect(url, autocommit=True) as pg:
+        if not pg.execute("SELECT to_regclass('_bench_meta') IS NOT NULL").fetchone()[0]:
+            return True, False, 0
+        row = pg.execute("SELECT value FROM _bench_meta WHERE key = 'migrations'").fetchone()
+        fresh = row is not None and row[0] == migrations_fingerprint()
+        count = listing_count(pg) if fresh else 0
+    return True, fresh, count
+
+
+def use_db(dbname: str) -> None:
+    """Point Django's default connection at another database (reconnects on next use)."""
+    from django.db import connection
+
+    if connection.settings_dict["NAME"] != dbname:
+        connection.close()
+        connection.settings_dict["NAME"] = dbname
+
+
+@dataclass
+class Target:
+    size: int
+    dbname: str
+    url: str
+    floor: Floor | None = None
+
+
+def prepare_targets(args) -> list[Target]:
+    """One database per size, e.g. walkup_bench_100k and walkup_bench_1m, filled incrementally.
+
+    A larger size starts as a copy (CREATE DATABASE ... TEMPLATE) of the next smaller one and
+    gets only the missing rows. Keeping every size in its own database lets the measurements
+    alternate between sizes, so a change in machine load cannot pass for a size effect.
+    """
+    from django.db import connection
+
+    base = urlsplit(args.database_url).path.lstrip("/")
+    targets: list[Target] = []
+    for size in sorted(set(args.sizes)):
+        dbname = f"{base}_{size_label(size)}"
+        url = url_with_db(args.database_url, dbname)
+        if args.no_fill:
+            exists, fresh, count = database_state(url)
+            if not exists or not fresh:
+                raise SystemExit(f"--no-fill: {dbname} is missing or stale; run without --no-fill")
+            targets.append(Target(count, dbname, url))
+            continue
+        exists, fresh, count = database_state(url)
+        template = None
+        if targets and (not exists or not fresh or count > size or count < targets[-1].size):
+            template = targets[-1].dbname
+            connection.close()  # CREATE DATABASE ... TEMPLATE needs the template unused
+        ensure_database(url, template)
+        use_db(dbname)
+        migrate(url)
+        ctx = seed_reference_data()
+        connection.close()
+        with psycopg.connect(url, autocommit=True) as pg:
+            seconds = fill(pg, size, ctx)
+        if seconds:
+            log(f"{dbname}: filled to {size:,} listings in {seconds:.1f}s")
+        targets.append(Target(size, dbname, url))
+    return targets
 
 
 def setup_django(args) -> None:
-    os.environ["DATABASE_URL"] = args.database_url
+    base = urlsplit(args.database_url).path.lstrip("/")
+    os.environ["DATABASE_URL"] = url_with_db(
+        args.database_url, f"{base}_{size_label(min(args.sizes))}"
+    )
     os.environ["ALLOWED_HOSTS"] = "testserver,127.0.0.1,localhost"
     os.environ.pop("REDIS_URL", None)  # local-memory cache, eager Celery
     # Persistent connections as in production (the DEBUG default of 0 reconnects every request).
@@ -264,10 +482,45 @@ def log(msg: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
 
 
-def migrate() -> None:
-    from django.core.management import call_command
+def migrations_fingerprint() -> str:
+    """A hash of the project's migration files: they are still edited in place at times."""
+    import hashlib
 
+    digest = hashlib.sha256()
+    for path in sorted(ROOT.glob("*/migrations/*.py")):
+        if ".venv" not in path.parts:
+            digest.update(path.relative_to(ROOT).as_posix().encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def migrate(database_url: str) -> None:
+    """Migrate; start from an empty schema if the migration files changed since the last run.
+
+    A migration edited in place (0001_initial regenerated, say) is not re-applied by `migrate`,
+    and the benchmark would measure a stale schema.
+    """
+    from django.core.management import call_command
+    from django.db import connection
+
+    fingerprint = migrations_fingerprint()
+    with psycopg.connect(database_url, autocommit=True) as pg:
+        pg.execute("CREATE TABLE IF NOT EXISTS _bench_meta (key text PRIMARY KEY, value text)")
+        row = pg.execute("SELECT value FROM _bench_meta WHERE key = 'migrations'").fetchone()
+        has_tables = pg.execute("SELECT to_regclass('django_migrations') IS NOT NULL").fetchone()[0]
+        if has_tables and (row is None or row[0] != fingerprint):
+            log("migration files changed since this database was built: dropping its tables")
+            connection.close()
+            pg.execute("DROP SCHEMA public CASCADE")
+            pg.execute("CREATE SCHEMA public")
+            pg.execute("CREATE TABLE _bench_meta (key text PRIMARY KEY, value text)")
     call_command("migrate", interactive=False, verbosity=0)
+    with psycopg.connect(database_url, autocommit=True) as pg:
+        pg.execute(
+            "INSERT INTO _bench_meta VALUES ('migrations', %s) "
+            "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
+            [fingerprint],
+        )
 
 
 def seed_reference_data() -> dict:
@@ -281,11 +534,18 @@ def seed_reference_data() -> dict:
     for slug, name, name_zh, province, province_zh, avg, share, districts in CITIES:
         city, _ = City.objects.get_or_create(
             slug=slug,
-            defaults={"name": name, "name_zh": name_zh, "province": province, "province_zh": province_zh},
+            defaults={
+                "name": name,
+                "name_zh": name_zh,
+                "province": province,
+                "province_zh": province_zh,
+            },
         )
         district_rows = []
         for d_name, d_zh, mult in districts:
-            district, _ = District.objects.get_or_create(city=city, name=d_name, defaults={"name_zh": d_zh})
+            district, _ = District.objects.get_or_create(
+                city=city, name=d_name, defaults={"name_zh": d_zh}
+            )
             district_rows.append((district.pk, d_zh, mult))
         agent_ids = []
         for n in range(AGENTS_PER_CITY):
@@ -326,9 +586,13 @@ def fill(pg, target: int, ctx) -> float:
         have = 0
     adding = target - have
     rebuild = adding >= 50_000
-    log(f"adding {adding:,} listings to {have:,} with COPY{' (indexes rebuilt after)' if rebuild else ''}")
+    log(
+        f"adding {adding:,} listings to {have:,} with COPY{' (indexes rebuilt after)' if rebuild else ''}"
+    )
     with pg.transaction():
-        pg.execute("SET LOCAL session_replication_role = replica")  # skip FK triggers: ids are known good
+        pg.execute(
+            "SET LOCAL session_replication_role = replica"
+        )  # skip FK triggers: ids are known good
         pg.execute("SET LOCAL maintenance_work_mem = '512MB'")
         index_defs = []
         if rebuild:
@@ -342,7 +606,10 @@ def fill(pg, target: int, ctx) -> float:
             ).fetchall()
             for name, _ in index_defs:
                 pg.execute(f'DROP INDEX "{name}"')
-        with pg.cursor() as cur, cur.copy(f"COPY listings_listing ({COPY_COLUMNS}) FROM STDIN") as copy:
+        with (
+            pg.cursor() as cur,
+            cur.copy(f"COPY listings_listing ({COPY_COLUMNS}) FROM STDIN") as copy,
+        ):
             first_block, last_block = have // BLOCK, (target - 1) // BLOCK
             for block in range(first_block, last_block + 1):
                 lines = generate_block(block, ctx)
@@ -351,7 +618,7 @@ def fill(pg, target: int, ctx) -> float:
                 copy.write("".join(lines[lo:hi]))
         copied = time.perf_counter()
         log(f"  copied in {copied - started:.1f}s")
-        for name, definition in index_defs:
+        for _name, definition in index_defs:
             pg.execute(definition)
         if index_defs:
             log(f"  rebuilt {len(index_defs)} indexes in {time.perf_counter() - copied:.1f}s")
@@ -388,7 +655,9 @@ class Search:
 CITY_ID = "l.city_id = (SELECT id FROM listings_city WHERE slug = %(city)s)"
 
 SEARCHES = [
-    Search("1 hegang, newest", {"city": "hegang"}, CITY_ID, {"city": "hegang"}, "published_at", True),
+    Search(
+        "1 hegang, newest", {"city": "hegang"}, CITY_ID, {"city": "hegang"}, "published_at", True
+    ),
     Search(
         "2 hegang <=50k no lift, cheapest",
         {"city": "hegang", "price_max": "50000", "has_elevator": "false", "ordering": "price"},
@@ -407,7 +676,13 @@ SEARCHES = [
     ),
     Search(
         "4 hegang 2rm 40-70m2, newest",
-        {"city": "hegang", "rooms": "2", "area_min": "40", "area_max": "70", "ordering": "-published_at"},
+        {
+            "city": "hegang",
+            "rooms": "2",
+            "area_min": "40",
+            "area_max": "70",
+            "ordering": "-published_at",
+        },
         f"{CITY_ID} AND l.rooms = %(rooms)s AND l.area_m2 >= %(area_min)s AND l.area_m2 <= %(area_max)s",
         {"city": "hegang", "rooms": 2, "area_min": Decimal("40"), "area_max": Decimal("70")},
         "published_at",
@@ -495,10 +770,18 @@ LIMIT {limit}
 """
 
 
+def _display_name(first: str, last: str, username: str) -> str:
+    """accounts.User.display_name: Chinese names family name first, no space."""
+    if any("\u4e00" <= ch <= "\u9fff" for ch in last + first):
+        return f"{last}{first}"
+    return f"{first} {last}".strip() or username
+
+
 class Floor:
     """The same page with no framework: one hand-written query, dicts, orjson."""
 
     def __init__(self, url: str):
+        self.url = url
         self.conn = psycopg.connect(url, autocommit=True)
         self.conn.execute("SET TIME ZONE 'Asia/Shanghai'")  # what DRF renders datetimes in
         self.sql = {}
@@ -507,7 +790,11 @@ class Floor:
         key = (search.label, keyset)
         if key not in self.sql:
             op = "<" if search.desc else ">"
-            after = f" AND (l.{search.sort}, l.id) {op} (%(after_value)s, %(after_id)s)" if keyset else ""
+            after = (
+                f" AND (l.{search.sort}, l.id) {op} (%(after_value)s, %(after_id)s)"
+                if keyset
+                else ""
+            )
             self.sql[key] = FLOOR_SQL.format(
                 where=search.where,
                 after=after,
@@ -544,7 +831,7 @@ class Floor:
                 "published_at": r[19],
                 "agent": {
                     "id": r[20],
-                    "name": f"{r[21]} {r[22]}".strip() or r[23],
+                    "name": _display_name(r[21], r[22], r[23]),
                     "agency": r[24],
                     "verified": bool(r[25]),
                 },
@@ -572,7 +859,14 @@ class Floor:
 
 @dataclass
 class Timings:
-    samples: list = field(default_factory=list)
+    samples: list = field(default_factory=list)  # wall-clock seconds per request
+    cpu: list = field(
+        default_factory=list
+    )  # this process's CPU seconds per request (PostgreSQL excluded)
+
+    @property
+    def cpu_mean(self):
+        return statistics.fmean(self.cpu)
 
     @property
     def mean(self):
@@ -636,7 +930,7 @@ def compare_pages(api_body: bytes, floor_body: bytes) -> str:
     if [r["id"] for r in a["results"]] != [r["id"] for r in f["results"]]:
         return "DIFFERENT ROWS"
     if a["results"] != f["results"]:
-        for ra, rf in zip(a["results"], f["results"]):
+        for ra, rf in zip(a["results"], f["results"], strict=False):
             for k in ra:
                 if ra[k] != rf.get(k):
                     return f"field {k} differs: {ra[k]!r} vs {rf.get(k)!r}"
@@ -644,70 +938,100 @@ def compare_pages(api_body: bytes, floor_body: bytes) -> str:
     return "same"
 
 
-def measure_search(api: Api, floor: Floor, search: Search, args) -> SearchResult:
+def measure_search(
+    api: Api, targets: list[Target], search: Search, args
+) -> dict[int, SearchResult]:
+    """One search at every size; the timed requests alternate between sizes in blocks."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    # Walk to the deep page along the API's own `next` links, and the floor's keyset.
-    url1 = api_url(search)
-    first = api.get(url1)
-    floor_first, after = floor.page(search)
-    parity = compare_pages(first, floor_first)
-    deep_url, deep_page, body = url1, 1, first
-    floor_after_deep = None
-    while deep_page < args.deep_page:
-        nxt = orjson.loads(body)["next"]
-        if not nxt or after is None:
-            break
-        deep_url = relative(nxt)
-        body = api.get(deep_url)
-        floor_after_deep = after
-        floor_body, after = floor.page(search, after)
-        deep_page += 1
-    if deep_page > 1:
-        deep_parity = compare_pages(body, floor.page(search, floor_after_deep)[0])
-        if deep_parity != "same":
-            parity = f"{parity}; deep page: {deep_parity}"
+    prepared = {}
+    for target in targets:
+        use_db(target.dbname)
+        floor = target.floor
+        # Walk to the deep page along the API's own `next` links, and the floor's keyset.
+        url1 = api_url(search)
+        first = api.get(url1)
+        floor_first, after = floor.page(search)
+        parity = compare_pages(first, floor_first)
+        deep_url, deep_page, body = url1, 1, first
+        floor_after_deep = None
+        while deep_page < args.deep_page:
+            nxt = orjson.loads(body)["next"]
+            if not nxt or after is None:
+                break
+            deep_url = relative(nxt)
+            body = api.get(deep_url)
+            floor_after_deep = after
+            _floor_body, after = floor.page(search, after)
+            deep_page += 1
+        if deep_page > 1:
+            deep_parity = compare_pages(body, floor.page(search, floor_after_deep)[0])
+            if deep_parity != "same":
+                parity = f"{parity}; deep page: {deep_parity}"
 
-    # Queries per request, separately from timing.
-    orm_queries, pg_statements = {}, {}
-    for page_size in (5, PAGE_SIZE, 50):
-        counts = []
-        for url in (api_url(search, page_size=page_size), deep_url + f"&page_size={page_size}"):
-            with count_pg_statements() as stmts, CaptureQueriesContext(connection) as ctx:
-                api.get(url)
-            counts.append((len(ctx.captured_queries), stmts[0]))
-        orm_queries[page_size] = max(c[0] for c in counts)
-        pg_statements[page_size] = max(c[1] for c in counts)
-    with CaptureQueriesContext(connection) as ctx:
-        api.get(url1)
-    page1_sql = listing_query(ctx.captured_queries)
-    with CaptureQueriesContext(connection) as ctx:
-        api.get(deep_url)
-    deep_sql = listing_query(ctx.captured_queries)
+        # Queries per request, separately from timing.
+        orm_queries, pg_statements = {}, {}
+        for page_size in (5, PAGE_SIZE, 50):
+            counts = []
+            for url in (api_url(search, page_size=page_size), deep_url + f"&page_size={page_size}"):
+                with count_pg_statements() as stmts, CaptureQueriesContext(connection) as ctx:
+                    api.get(url)
+                counts.append((len(ctx.captured_queries), stmts[0]))
+            orm_queries[page_size] = max(c[0] for c in counts)
+            pg_statements[page_size] = max(c[1] for c in counts)
+        with CaptureQueriesContext(connection) as ctx:
+            api.get(url1)
+        page1_sql = listing_query(ctx.captured_queries)
+        with CaptureQueriesContext(connection) as ctx:
+            api.get(deep_url)
+        deep_sql = listing_query(ctx.captured_queries)
 
-    # Timing: interleaved so that all four cases see the same machine state.
-    cases = [
-        lambda: api.get(url1),
-        lambda: floor.page(search),
-        lambda: api.get(deep_url),
-        lambda: floor.page(search, floor_after_deep),
-    ]
-    for _ in range(args.warmup):
-        for case in cases:
-            case()
-    timings = [Timings() for _ in cases]
-    perf = time.perf_counter
+        cases = [
+            (lambda u=url1: api.get(u)),
+            (lambda f=floor: f.page(search)),
+            (lambda u=deep_url: api.get(u)),
+            (lambda f=floor, a=floor_after_deep: f.page(search, a)),
+        ]
+        for _ in range(args.warmup):
+            for case in cases:
+                case()
+        prepared[target.size] = {
+            "cases": cases,
+            "timings": [Timings() for _ in cases],
+            "result": {
+                "deep_page": deep_page,
+                "orm_queries": orm_queries,
+                "pg_statements": pg_statements,
+                "parity": parity,
+                "page1_sql": page1_sql,
+                "deep_sql": deep_sql,
+            },
+        }
+
+    # Timing: the four cases interleaved request by request, the sizes block by block.
+    per_block = args.requests if len(targets) == 1 else max(5, min(25, args.requests // 4))
+    blocks = math.ceil(args.requests / per_block)
+    perf, cpu = time.perf_counter, time.process_time
     gc.collect()
-    for _ in range(args.requests):
-        for case, t in zip(cases, timings):
-            start = perf()
-            case()
-            t.samples.append(perf() - start)
-    return SearchResult(
-        search, *timings, deep_page=deep_page, orm_queries=orm_queries,
-        pg_statements=pg_statements, parity=parity, page1_sql=page1_sql, deep_sql=deep_sql,
-    )
+    for block in range(blocks):
+        order = targets if block % 2 == 0 else targets[::-1]
+        for target in order:
+            use_db(target.dbname)
+            p = prepared[target.size]
+            for _ in range(3):  # a fresh connection after switching databases
+                for case in p["cases"]:
+                    case()
+            n = min(per_block, args.requests - block * per_block)
+            for _ in range(n):
+                for case, t in zip(p["cases"], p["timings"], strict=True):
+                    start, start_cpu = perf(), cpu()
+                    case()
+                    t.samples.append(perf() - start)
+                    t.cpu.append(cpu() - start_cpu)
+    return {
+        size: SearchResult(search, *p["timings"], **p["result"]) for size, p in prepared.items()
+    }
 
 
 def breakdown(search: Search, reps: int = 100) -> dict:
@@ -740,7 +1064,11 @@ def breakdown(search: Search, reps: int = 100) -> dict:
     qs = filtered()
     sql, params = qs[: PAGE_SIZE + 1].query.sql_with_params()
     rows = list(qs[: PAGE_SIZE + 1])[:PAGE_SIZE]
-    payload = {"next": "x", "previous": None, "results": ListingListSerializer(rows, many=True).data}
+    payload = {
+        "next": "x",
+        "previous": None,
+        "results": ListingListSerializer(rows, many=True).data,
+    }
 
     def raw_sql():
         with connection.cursor() as c:
@@ -756,6 +1084,127 @@ def breakdown(search: Search, reps: int = 100) -> dict:
     }
 
 
+def plan_times(floor: Floor, sql: str, params=None, runs: int = 7) -> tuple[float, float]:
+    plans, execs = [], []
+    for _ in range(runs):
+        doc = floor.conn.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + sql, params).fetchone()[0]
+        doc = doc if isinstance(doc, list) else json.loads(doc)
+        plans.append(doc[0]["Planning Time"])
+        execs.append(doc[0]["Execution Time"])
+    return statistics.median(plans), statistics.median(execs)
+
+
+def experiments(api: Api, floor: Floor, results: list[SearchResult], args) -> None:
+    """Page 1 four ways, to size what stands in the way (this process only; app code untouched):
+
+    * API as configured;
+    * API with DATABASES OPTIONS server_side_binding=True, prepare_threshold=5 (prepared
+      statements). PostgreSQL keeps choosing custom plans for them, so planning is not skipped; and
+      forcing generic plans (plan_cache_mode=force_generic_plan) is a disaster: Django then sends
+      status='active' as a parameter, so a generic plan cannot use the partial indexes;
+    * bench/lean.py: same filterset and middleware, values_list + dicts + orjson instead of model
+      instances + DRF serializer + DRF renderer (and no DRF view);
+    * the lean view with prepared statements.
+
+    Blocks of requests alternate between the configurations (reconnecting in between) so all of
+    them see the same machine load.
+    """
+    from django.conf import settings
+    from django.db import connection
+
+    options = connection.settings_dict.setdefault("OPTIONS", {})
+    saved_options, saved_urlconf = dict(options), settings.ROOT_URLCONF
+    db_modes = {
+        "default": saved_options,
+        "prepared": {**saved_options, "server_side_binding": True, "prepare_threshold": 5},
+    }
+    cases = [("API", "default"), ("API", "prepared"), ("lean", "default"), ("lean", "prepared")]
+    floor_cases = [("floor", "default"), ("floor", "unprepared")]
+    timings = {r.search.label: {case: Timings() for case in cases + floor_cases} for r in results}
+    floor_unprepared = Floor(floor.url)
+    floor_unprepared.conn.prepare_threshold = None  # plans every time, as Django does
+    parity = {}
+    blocks = 8
+    per_block = max(5, args.requests // blocks)
+    perf, cpu = time.perf_counter, time.process_time
+    settings.ROOT_URLCONF = "bench.lean"
+    try:
+        for _ in range(blocks):
+            for db_mode, opts in db_modes.items():
+                options.clear()
+                options.update(opts)
+                connection.close()
+                for r in results:
+                    if db_mode == "default":
+                        for f, case in (
+                            (floor, floor_cases[0]),
+                            (floor_unprepared, floor_cases[1]),
+                        ):
+                            t = timings[r.search.label][case]
+                            for _ in range(per_block):
+                                start, start_cpu = perf(), cpu()
+                                f.page(r.search)
+                                t.samples.append(perf() - start)
+                                t.cpu.append(cpu() - start_cpu)
+                    for kind in ("API", "lean"):
+                        url = api_url(r.search)
+                        if kind == "lean":
+                            url = url.replace("/api/v1/listings/", "/bench/lean-listings/")
+                            if r.search.label not in parity:
+                                parity[r.search.label] = compare_pages(
+                                    api.get(url), api.get(api_url(r.search))
+                                )
+                        for _ in range(6):  # past psycopg's prepare threshold
+                            api.get(url)
+                        t = timings[r.search.label][(kind, db_mode)]
+                        for _ in range(per_block):
+                            start, start_cpu = perf(), cpu()
+                            api.get(url)
+                            t.samples.append(perf() - start)
+                            t.cpu.append(cpu() - start_cpu)
+    finally:
+        settings.ROOT_URLCONF = saved_urlconf
+        options.clear()
+        options.update(saved_options)
+        connection.close()
+    rows = []
+    for r in results:
+        t = timings[r.search.label]
+        row = [r.search.label]
+        for case in cases + floor_cases:
+            row.append(f"{ms(t[case].p50)} / {ms(t[case].cpu_mean)}")
+        best_lean = min(t[("lean", "default")].mean, t[("lean", "prepared")].mean)
+        row.append(f"{t[('floor', 'default')].mean / best_lean:.2f}")
+        rows.append(row)
+    floor_unprepared.conn.close()
+    print(
+        "=== experiments at the largest size: page 1, p50 / mean Python CPU (ms); blocks alternated"
+    )
+    print_table(
+        [
+            "search",
+            "API",
+            "API+prepared",
+            "lean view",
+            "lean+prepared",
+            "floor",
+            "floor unprepared",
+            "best lean rps / floor rps",
+        ],
+        rows,
+    )
+    for label, result in parity.items():
+        if result != "same":
+            print(f"  ! lean view differs from the API for {label}: {result}")
+    print(
+        "  prepared = DATABASES OPTIONS server_side_binding=True, prepare_threshold=5 (PostgreSQL still "
+        "chooses custom plans).\n  floor unprepared = the floor with prepare_threshold=None: it plans "
+        "every query, as Django does.\n  lean view = "
+        "bench/lean.py:\n  same ListingFilterSet and middleware; values_list() + dicts + orjson "
+        "instead of model instances,\n  DRF serializer, DRF renderer and DRF view.\n"
+    )
+
+
 # --------------------------------------------------------------------------- reporting
 
 
@@ -769,39 +1218,67 @@ def verdict(ok: bool) -> str:
 
 def print_table(headers, rows) -> None:
     widths = [max(len(str(h)), *(len(str(r[i])) for r in rows)) for i, h in enumerate(headers)]
-    line = "  ".join(str(h).ljust(w) for h, w in zip(headers, widths))
+    line = "  ".join(str(h).ljust(w) for h, w in zip(headers, widths, strict=False))
     print(line)
     print("  ".join("-" * w for w in widths))
     for r in rows:
-        print("  ".join(str(c).rjust(w) if i else str(c).ljust(w) for i, (c, w) in enumerate(zip(r, widths))))
+        print(
+            "  ".join(
+                str(c).rjust(w) if i else str(c).ljust(w)
+                for i, (c, w) in enumerate(zip(r, widths, strict=False))
+            )
+        )
     print(flush=True)
 
 
 def print_size_table(size: int, results: list[SearchResult]) -> None:
-    print(f"\n=== {size:,} listings (times in ms; {PAGE_SIZE} per page; rps = 1 / mean latency, one worker)")
+    print(
+        f"\n=== {size:,} listings (times in ms; {PAGE_SIZE} per page; rps = 1 / mean latency, one worker;"
+        f" cpu = mean Python CPU per request, PostgreSQL excluded)"
+    )
     rows = []
     for r in results:
-        rows.append([
-            r.search.label,
-            f"{r.api.rps:.0f}",
-            f"{r.floor.rps:.0f}",
-            f"{r.api.rps / r.floor.rps:.2f}",
-            ms(r.api.p50),
-            ms(r.api.p95),
-            ms(r.floor.p50),
-            ms(r.floor.p95),
-            f"{r.api.p95 / r.floor.p95:.2f}",
-            r.deep_page,
-            ms(r.api_deep.p50),
-            f"{r.api_deep.p50 / r.api.p50:.2f}",
-            ms(r.floor_deep.p50),
-            "/".join(str(r.orm_queries[k]) for k in sorted(r.orm_queries)),
-            "/".join(str(r.pg_statements[k]) for k in sorted(r.pg_statements)),
-        ])
+        rows.append(
+            [
+                r.search.label,
+                f"{r.api.rps:.0f}",
+                f"{r.floor.rps:.0f}",
+                f"{r.api.rps / r.floor.rps:.2f}",
+                ms(r.api.p50),
+                ms(r.api.p95),
+                ms(r.floor.p50),
+                ms(r.floor.p95),
+                f"{r.api.p95 / r.floor.p95:.2f}",
+                r.deep_page,
+                ms(r.api_deep.p50),
+                f"{r.api_deep.p50 / r.api.p50:.2f}",
+                ms(r.floor_deep.p50),
+                ms(r.api.cpu_mean),
+                ms(r.floor.cpu_mean),
+                "/".join(str(r.orm_queries[k]) for k in sorted(r.orm_queries)),
+                "/".join(str(r.pg_statements[k]) for k in sorted(r.pg_statements)),
+            ]
+        )
     print_table(
-        ["search", "API rps", "floor rps", "rps x", "API p50", "API p95", "floor p50", "floor p95",
-         "p95 x", "deep pg", "API deep p50", "deep x", "floor deep p50", "ORM q 5/20/50",
-         "PG stmts 5/20/50"],
+        [
+            "search",
+            "API rps",
+            "floor rps",
+            "rps x",
+            "API p50",
+            "API p95",
+            "floor p50",
+            "floor p95",
+            "p95 x",
+            "deep pg",
+            "API deep p50",
+            "deep x",
+            "floor deep p50",
+            "API cpu",
+            "floor cpu",
+            "ORM q 5/20/50",
+            "PG stmts 5/20/50",
+        ],
         rows,
     )
     for r in results:
@@ -817,40 +1294,88 @@ def summarize(all_results: dict[int, list[SearchResult]]) -> list[tuple]:
     if len(sizes) > 1:
         print(f"\n=== page 1 at {large:,} vs {small:,} listings (p50, ms)")
         rows = []
-        for a, b in zip(all_results[small], res_large):
-            rows.append([a.search.label, ms(a.api.p50), ms(b.api.p50), f"{b.api.p50 / a.api.p50:.2f}",
-                         ms(a.floor.p50), ms(b.floor.p50), f"{b.floor.p50 / a.floor.p50:.2f}"])
-        print_table(["search", f"API {small:,}", f"API {large:,}", "API x", f"floor {small:,}",
-                     f"floor {large:,}", "floor x"], rows)
+        for a, b in zip(all_results[small], res_large, strict=False):
+            rows.append(
+                [
+                    a.search.label,
+                    ms(a.api.p50),
+                    ms(b.api.p50),
+                    f"{b.api.p50 / a.api.p50:.2f}",
+                    ms(a.floor.p50),
+                    ms(b.floor.p50),
+                    f"{b.floor.p50 / a.floor.p50:.2f}",
+                ]
+            )
+        print_table(
+            [
+                "search",
+                f"API {small:,}",
+                f"API {large:,}",
+                "API x",
+                f"floor {small:,}",
+                f"floor {large:,}",
+                "floor x",
+            ],
+            rows,
+        )
 
     def worst(values, higher_is_worse=True):
         pick = max if higher_is_worse else min
         return pick(values, key=lambda v: v[0])
 
     goals = []
-    v, who = worst([(r.api.rps / r.floor.rps, r.search.label) for r in res_large], higher_is_worse=False)
+    v, who = worst(
+        [(r.api.rps / r.floor.rps, r.search.label) for r in res_large], higher_is_worse=False
+    )
     goals.append(("API rps / floor rps", f">= {GOALS['rps']}", f"{v:.2f}", who, v >= GOALS["rps"]))
     v, who = worst([(r.api.p95 / r.floor.p95, r.search.label) for r in res_large])
     goals.append(("API p95 / floor p95", f"<= {GOALS['p95']}", f"{v:.2f}", who, v <= GOALS["p95"]))
     if len(sizes) > 1:
-        v, who = worst([(b.api.p50 / a.api.p50, b.search.label)
-                        for a, b in zip(all_results[small], res_large)])
-        goals.append((f"page 1 p50 {large:,} / {small:,}", f"<= {GOALS['size']}", f"{v:.2f}", who,
-                      v <= GOALS["size"]))
-    v, who = worst([(r.api_deep.p50 / r.api.p50, f"{r.search.label} (page {r.deep_page})")
-                    for r in res_large])
-    goals.append(("deep page p50 / page 1 p50", f"<= {GOALS['deep']}", f"{v:.2f}", who, v <= GOALS["deep"]))
-    v, who = worst([(max(r.orm_queries.values()), r.search.label)
-                    for rs in all_results.values() for r in rs])
-    goals.append(("ORM queries per request", f"<= {GOALS['queries']}", str(v), who, v <= GOALS["queries"]))
-    v2, who2 = worst([(max(r.pg_statements.values()), r.search.label)
-                      for rs in all_results.values() for r in rs])
-    goals.append(("  statements sent to PG (info)", f"<= {GOALS['queries']}", str(v2), who2,
-                  v2 <= GOALS["queries"]))
+        v, who = worst(
+            [
+                (b.api.p50 / a.api.p50, b.search.label)
+                for a, b in zip(all_results[small], res_large, strict=False)
+            ]
+        )
+        goals.append(
+            (
+                f"page 1 p50 {large:,} / {small:,}",
+                f"<= {GOALS['size']}",
+                f"{v:.2f}",
+                who,
+                v <= GOALS["size"],
+            )
+        )
+    v, who = worst(
+        [(r.api_deep.p50 / r.api.p50, f"{r.search.label} (page {r.deep_page})") for r in res_large]
+    )
+    goals.append(
+        ("deep page p50 / page 1 p50", f"<= {GOALS['deep']}", f"{v:.2f}", who, v <= GOALS["deep"])
+    )
+    v, who = worst(
+        [(max(r.orm_queries.values()), r.search.label) for rs in all_results.values() for r in rs]
+    )
+    goals.append(
+        ("ORM queries per request", f"<= {GOALS['queries']}", str(v), who, v <= GOALS["queries"])
+    )
+    v2, who2 = worst(
+        [(max(r.pg_statements.values()), r.search.label) for rs in all_results.values() for r in rs]
+    )
+    goals.append(
+        (
+            "  statements sent to PG (info)",
+            f"<= {GOALS['queries']}",
+            str(v2),
+            who2,
+            v2 <= GOALS["queries"],
+        )
+    )
 
     print(f"\n=== goals (ratios at {large:,} listings; worst search shown)")
-    print_table(["goal", "target", "worst", "where", "result"],
-                [[g[0], g[1], g[2], g[3], verdict(g[4])] for g in goals])
+    print_table(
+        ["goal", "target", "worst", "where", "result"],
+        [[g[0], g[1], g[2], g[3], verdict(g[4])] for g in goals],
+    )
     return goals
 
 
@@ -860,44 +1385,47 @@ def summarize(all_results: dict[int, list[SearchResult]]) -> list[tuple]:
 def main(argv=None) -> int:
     args = parse_args(argv)
     run_started = time.perf_counter()
-    ensure_database(args.database_url)
     setup_django(args)
-    from django.db import connection
+    from django.conf import settings
 
-    log(f"Django {__import__('django').get_version()}, database {connection.settings_dict['NAME']}, "
-        f"DEBUG while timing: {__import__('django.conf').conf.settings.DEBUG}")
-    migrate()
-    ctx = seed_reference_data()
-    pg = psycopg.connect(args.database_url, autocommit=True)
-    server = pg.execute("SHOW server_version").fetchone()[0]
-    settings_rows = pg.execute(
-        "SELECT name, setting, unit FROM pg_settings WHERE name IN "
-        "('shared_buffers','work_mem','effective_cache_size','random_page_cost','jit')"
-    ).fetchall()
+    log(
+        f"Django {__import__('django').get_version()}, DEBUG while timing: {settings.DEBUG}, "
+        f"load average {os.getloadavg()[0]:.2f}"
+    )
+    targets = prepare_targets(args)
+    with psycopg.connect(targets[0].url, autocommit=True) as pg:
+        server = pg.execute("SHOW server_version").fetchone()[0]
+        settings_rows = pg.execute(
+            "SELECT name, setting, unit FROM pg_settings WHERE name IN "
+            "('shared_buffers','work_mem','effective_cache_size','random_page_cost','jit')"
+        ).fetchall()
     log(f"PostgreSQL {server}: " + ", ".join(f"{n}={s}{u or ''}" for n, s, u in settings_rows))
 
     api = Api()
-    floor = Floor(args.database_url)
-    all_results: dict[int, list[SearchResult]] = {}
-    for size in args.sizes:
-        if args.no_fill:
-            size = listing_count(pg)
-        else:
-            seconds = fill(pg, size, ctx)
-            if seconds:
-                log(f"filled to {size:,} listings in {seconds:.1f}s")
-        active = pg.execute("SELECT count(*) FROM listings_listing WHERE status = 'active'").fetchone()[0]
-        log(f"measuring {size:,} listings ({active:,} active), {args.requests} timed requests per case")
-        results = []
-        for search in SEARCHES:
-            t = time.perf_counter()
-            results.append(measure_search(api, floor, search, args))
-            log(f"  {search.label}: {time.perf_counter() - t:.1f}s")
-        all_results[size] = results
+    for target in targets:
+        target.floor = Floor(target.url)
+        active = target.floor.conn.execute(
+            "SELECT count(*) FROM listings_listing WHERE status = 'active'"
+        ).fetchone()[0]
+        log(f"{target.dbname}: {target.size:,} listings, {active:,} active")
+    log(
+        f"measuring {len(SEARCHES)} searches at {len(targets)} sizes, {args.requests} timed requests "
+        f"per search, size and case; load average {os.getloadavg()[0]:.2f}"
+    )
+    all_results: dict[int, list[SearchResult]] = {t.size: [] for t in targets}
+    for search in SEARCHES:
+        t = time.perf_counter()
+        for size, result in measure_search(api, targets, search, args).items():
+            all_results[size].append(result)
+        log(
+            f"  {search.label}: {time.perf_counter() - t:.1f}s (load average {os.getloadavg()[0]:.2f})"
+        )
+    for size, results in all_results.items():
         print_size_table(size, results)
-        if args.no_fill:
-            break
 
+    largest_target = targets[-1]
+    use_db(largest_target.dbname)
+    floor = largest_target.floor
     goals = summarize(all_results)
 
     largest = max(all_results)
@@ -907,25 +1435,102 @@ def main(argv=None) -> int:
     rows = []
     for r in res_large:
         parts = breakdown(r.search)
-        accounted = parts["filterset (+city lookup)"] + parts["listing SQL + model instances"] + \
-            parts["serializer .data"] + parts["JSONRenderer"]
-        rows.append([r.search.label, ms(r.api.p50), *(ms(v) for v in parts.values()),
-                     ms(max(0.0, r.api.p50 - accounted)), ms(r.floor.p50)])
-    print_table(["search", "request", "filterset+city", "SQL raw", "SQL+models", "serializer", "render",
-                 "rest of stack", "floor"], rows)
+        accounted = (
+            parts["filterset (+city lookup)"]
+            + parts["listing SQL + model instances"]
+            + parts["serializer .data"]
+            + parts["JSONRenderer"]
+        )
+        rows.append(
+            [
+                r.search.label,
+                ms(r.api.p50),
+                *(ms(v) for v in parts.values()),
+                ms(max(0.0, r.api.p50 - accounted)),
+                ms(r.floor.p50),
+            ]
+        )
+    print_table(
+        [
+            "search",
+            "request",
+            "filterset+city",
+            "SQL raw",
+            "SQL+models",
+            "serializer",
+            "render",
+            "rest of stack",
+            "floor",
+        ],
+        rows,
+    )
+
+    print(
+        f"=== PostgreSQL planning vs execution of the API's listing SQL at {largest:,} (EXPLAIN ANALYZE, "
+        "median of 7, ms)"
+    )
+    rows = []
+    for r in res_large:
+        api_plan = plan_times(floor, r.page1_sql)
+        deep_plan = plan_times(floor, r.deep_sql)
+        floor_plan = plan_times(floor, floor.statement(r.search, False), r.search.sql_params)
+        rows.append(
+            [
+                r.search.label,
+                f"{api_plan[0]:.2f}",
+                f"{api_plan[1]:.2f}",
+                f"{deep_plan[0]:.2f}",
+                f"{deep_plan[1]:.2f}",
+                f"{floor_plan[0]:.2f}",
+                f"{floor_plan[1]:.2f}",
+            ]
+        )
+    print_table(
+        [
+            "search",
+            "page 1 plan",
+            "page 1 exec",
+            "deep plan",
+            "deep exec",
+            "floor plan",
+            "floor exec",
+        ],
+        rows,
+    )
+    generic, custom = floor.conn.execute(
+        "SELECT count(*) FILTER (WHERE generic_plans > custom_plans), "
+        "count(*) FILTER (WHERE generic_plans <= custom_plans) FROM pg_prepared_statements"
+    ).fetchone()
+    print(
+        f"  The floor's connection holds {generic + custom} prepared statements: {generic} run a cached "
+        f"generic plan\n  (no planning per request), {custom} are re-planned each time (custom plans).\n"
+    )
+    print(
+        "  Django binds parameters client-side and never prepares (prepare_threshold=None), so every API\n"
+        "  request plans its listing query (the page 1 plan column). Django with server_side_binding\n"
+        "  sends status='active' as a parameter, so a cached generic plan could not use the partial\n"
+        "  indexes; PostgreSQL keeps custom plans for it (see the experiments table).\n"
+    )
+
+    if not args.no_experiments:
+        experiments(api, floor, res_large, args)
 
     if args.explain or not all(g[4] for g in goals):
         targets = res_large if args.explain else [slowest]
         deep_worst = max(res_large, key=lambda r: r.api_deep.p50 / r.api.p50)
         for r in targets:
-            print(f"=== EXPLAIN ANALYZE, page 1 of '{r.search.label}' at {largest:,} (the API's SQL)")
+            print(
+                f"=== EXPLAIN ANALYZE, page 1 of '{r.search.label}' at {largest:,} (the API's SQL)"
+            )
             print(r.page1_sql)
             print(floor.explain(r.page1_sql))
             print()
         deep_goal_missed = not next(g for g in goals if g[0].startswith("deep"))[4]
         if args.explain or deep_goal_missed:
             for r in res_large if args.explain else [deep_worst]:
-                print(f"=== EXPLAIN ANALYZE, page {r.deep_page} of '{r.search.label}' at {largest:,}")
+                print(
+                    f"=== EXPLAIN ANALYZE, page {r.deep_page} of '{r.search.label}' at {largest:,}"
+                )
                 print(r.deep_sql)
                 print(floor.explain(r.deep_sql))
                 print()

@@ -65,7 +65,7 @@ class ListingViewSet(viewsets.ModelViewSet):
     def get_queryset(self):
         user = self.request.user
         if self.action == "list":
-            return Listing.objects.active().with_card_relations()
+            return Listing.objects.active().for_cards()
         if self.action == "retrieve":
             return Listing.objects.visible_to(user).with_card_relations()
         if not user.is_authenticated:

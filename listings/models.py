@@ -63,6 +63,33 @@ class District(models.Model):
 AREA_HUNDREDTHS = Cast(Round(F("area_m2") * 100), models.BigIntegerField())
 
 
+CARD_FIELDS = [
+    "title",
+    "price",
+    "area_m2",
+    "price_per_m2",
+    "rooms",
+    "floor",
+    "total_floors",
+    "has_elevator",
+    "heating",
+    "condition",
+    "year_built",
+    "status",
+    "published_at",
+    "city__slug",
+    "city__name",
+    "city__name_zh",
+    "district__name",
+    "district__name_zh",
+    "agent__username",
+    "agent__first_name",
+    "agent__last_name",
+    "agent__agent_profile__agency_name",
+    "agent__agent_profile__verified",
+]
+
+
 class ListingQuerySet(models.QuerySet):
     def active(self):
         return self.filter(status=Listing.Status.ACTIVE)
@@ -77,6 +104,10 @@ class ListingQuerySet(models.QuerySet):
 
     def with_card_relations(self):
         return self.select_related("city", "district", "agent__agent_profile")
+
+    def for_cards(self):
+        """Just what a search card or list result shows: no descriptions, no password hashes."""
+        return self.with_card_relations().only(*CARD_FIELDS)
 
 
 class Listing(models.Model):
@@ -228,6 +259,11 @@ class Listing(models.Model):
             ),
             models.Index(
                 fields=["area_m2", "id"], name="listing_active_area", condition=Q(status="active")
+            ),
+            models.Index(
+                fields=["city", "area_m2", "id"],
+                name="listing_active_city_area",
+                condition=Q(status="active"),
             ),
             models.Index(fields=["agent", "status"], name="listing_agent_status"),
         ]

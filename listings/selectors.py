@@ -73,13 +73,11 @@ def listing_search(*, params) -> ListingFilterSet:
 
     The filter set is always bound, so no parameters at all is a valid search for everything.
     """
-    return ListingFilterSet(params, queryset=Listing.objects.active().with_card_relations())
+    return ListingFilterSet(params, queryset=Listing.objects.active().for_cards())
 
 
 def listing_newest(*, limit: int = 6) -> list[Listing]:
-    return list(
-        Listing.objects.active().with_card_relations().order_by("-published_at", "-id")[:limit]
-    )
+    return list(Listing.objects.active().for_cards().order_by("-published_at", "-id")[:limit])
 
 
 def listing_for_viewer(*, listing_id: int, user) -> Listing:

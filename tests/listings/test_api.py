@@ -6,8 +6,12 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
+from rest_framework.renderers import JSONRenderer
+from rest_framework.serializers import ModelSerializer
 
-from tests.accounts.factories import AgentFactory
+from listings.models import Listing
+from listings.serializers import ListingListSerializer
+from tests.accounts.factories import AgentFactory, UserFactory
 from tests.listings.factories import CityFactory, DistrictFactory, ListingFactory
 
 pytestmark = pytest.mark.django_db
@@ -358,3 +362,15 @@ def test_a_cursor_with_a_naive_time_is_refused(api_client, flat):
 
     assert response.status_code == 400
     assert list(response.json()) == ["cursor"]
+
+
+def test_the_fast_list_representation_matches_the_declared_fields():
+    ListingFactory(area_m2="41.76", agent__first_name="伟", agent__last_name="张")
+    ListingFactory(year_built=None, agent=UserFactory(role="agent"))  # an agent without a profile
+    listings = list(Listing.objects.active().for_cards())
+    serializer = ListingListSerializer()
+
+    fast = [serializer.to_representation(listing) for listing in listings]
+    generic = [ModelSerializer.to_representation(serializer, listing) for listing in listings]
+
+    assert JSONRenderer().render(fast) == JSONRenderer().render(generic)
