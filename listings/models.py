@@ -1,8 +1,12 @@
+import uuid
+from pathlib import Path
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.storage import storages
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, OuterRef, Q, Subquery
 from django.db.models.functions import Cast, NullIf, Round
 from django.urls import reverse
 from django.utils.translation import get_language
@@ -107,7 +111,17 @@ class ListingQuerySet(models.QuerySet):
 
     def for_cards(self):
         """Just what a search card or list result shows: no descriptions, no password hashes."""
-        return self.with_card_relations().only(*CARD_FIELDS)
+        return self.with_card_relations().only(*CARD_FIELDS).with_cover()
+
+    def with_cover(self):
+        """Annotate `cover_variants`: the chosen cover, else the first ready photo, in the same query."""
+        cover = (
+            ListingPhoto.objects.ready()
+            .filter(listing=OuterRef("pk"))
+            .order_by("-is_cover", "position", "id")
+            .values("variants")[:1]
+        )
+        return self.annotate(cover_variants=Subquery(cover, output_field=models.JSONField()))
 
 
 class Listing(models.Model):
@@ -288,3 +302,72 @@ class Listing(models.Model):
     @property
     def is_public(self) -> bool:
         return self.status == self.Status.ACTIVE
+
+
+def _private_storage():
+    return storages["private"]
+
+
+def _original_path(photo: "ListingPhoto", filename: str) -> str:
+    # The name people gave the file is not kept: it can say more than they mean to.
+    extension = Path(filename).suffix.lower()[:6]
+    return f"listings/{photo.listing_id}/originals/{uuid.uuid4().hex}{extension}"
+
+
+class ListingPhotoQuerySet(models.QuerySet):
+    def ready(self):
+        return self.filter(status=ListingPhoto.Status.READY)
+
+
+class ListingPhoto(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Processing")
+        READY = "ready", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    listing = models.ForeignKey(
+        Listing, on_delete=models.CASCADE, related_name="photos", verbose_name=_("listing")
+    )
+    original = models.FileField(
+        _("original file"), storage=_private_storage, upload_to=_original_path, max_length=255
+    )
+    caption = models.CharField(_("caption"), max_length=200, blank=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    is_cover = models.BooleanField(
+        _("cover"), default=False, help_text=_("Shown on search cards. Otherwise the first photo.")
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    failure_reason = models.CharField(_("why it failed"), max_length=300, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("processing attempts"), default=0)
+    width = models.PositiveIntegerField(_("width"), null=True, blank=True)
+    height = models.PositiveIntegerField(_("height"), null=True, blank=True)
+    content_hash = models.CharField(_("SHA-256 of the original"), max_length=64)
+    captured_at = models.DateTimeField(_("taken at"), null=True, blank=True)
+    # {"thumb": {"width": 400, "height": 300, "webp": "<storage name>", "jpeg": "<storage name>"}, ...}
+    variants = models.JSONField(_("variants"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    processed_at = models.DateTimeField(_("processed at"), null=True, blank=True)
+
+    objects = ListingPhotoQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = _("listing photo")
+        verbose_name_plural = _("listing photos")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["listing", "content_hash"], name="listing_photo_unique_content"
+            ),
+            models.UniqueConstraint(
+                fields=["listing"], condition=Q(is_cover=True), name="listing_photo_one_cover"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["listing", "status", "position"], name="listing_photo_gallery"),
+            models.Index(fields=["status", "created_at"], name="listing_photo_status"),
+        ]
+
+    def __str__(self):
+        return self.caption or _("Photo %(number)s") % {"number": self.pk}

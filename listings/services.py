@@ -1,12 +1,22 @@
+import logging
+from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import storages
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from listings.models import Listing
+from listings.models import Listing, ListingPhoto
+from photos.processing import VARIANT_WIDTHS, ImageProcessingError, render_variants
+from photos.validation import check_image_upload
+from photos.variants import variant_names
+
+logger = logging.getLogger(__name__)
 
 Status = Listing.Status
 
@@ -89,9 +99,208 @@ def listing_set_status(*, listing: Listing, status: str) -> Listing:
     return listing_update(listing=listing, data={"status": status})
 
 
+@transaction.atomic
 def listing_remove(*, listing: Listing) -> None:
     """A never-published listing is deleted; a published one is withdrawn so its history stays."""
     if listing.published_at is None:
+        for photo in listing.photos.all():
+            _delete_files_after_commit(photo)
         listing.delete()
     else:
         listing_set_status(listing=listing, status=Status.WITHDRAWN)
+
+
+# --- photos ---------------------------------------------------------------------------
+
+
+def photo_add(*, listing: Listing, upload, caption: str = "") -> ListingPhoto:
+    """Check an upload, keep the original privately and queue its processing after commit."""
+    try:
+        checked = check_image_upload(upload)
+    except ValidationError as error:
+        raise ValidationError({"image": error.messages}) from None
+    if listing.photos.count() >= settings.PHOTOS_PER_LISTING:
+        raise ValidationError(
+            {
+                "image": _("A listing has at most %(count)d photos.")
+                % {"count": settings.PHOTOS_PER_LISTING}
+            }
+        )
+    if listing.photos.filter(content_hash=checked.sha256).exists():
+        raise ValidationError({"image": _("This photo is already on this listing.")})
+    last = listing.photos.order_by("-position").values_list("position", flat=True).first()
+    photo = ListingPhoto(
+        listing=listing,
+        caption=caption,
+        content_hash=checked.sha256,
+        width=checked.width,
+        height=checked.height,
+        position=0 if last is None else last + 1,
+    )
+    photo.original.save(f"original{checked.extension}", ContentFile(checked.content), save=False)
+    try:
+        with transaction.atomic():
+            photo.full_clean(exclude=["original"])
+            photo.save()
+            _queue_processing(photo.pk)
+    except Exception:
+        photo.original.storage.delete(photo.original.name)
+        raise
+    photo.refresh_from_db()  # eager processing may have finished at commit
+    return photo
+
+
+def photo_process(*, photo_id: int) -> ListingPhoto | None:
+    """Make the variants a photo is missing; a second run finds none missing and does nothing."""
+    with transaction.atomic():
+        photo = ListingPhoto.objects.select_for_update().filter(pk=photo_id).first()
+        if photo is None:
+            return None
+        missing = set(VARIANT_WIDTHS) - set(photo.variants)
+        if photo.status == ListingPhoto.Status.FAILED or not missing:
+            return photo
+        if photo.attempts >= settings.PHOTO_MAX_ATTEMPTS:
+            reason = _("Processing stopped %(count)d times before it finished.") % {
+                "count": photo.attempts
+            }
+            return _photo_fail(photo, reason)
+        # Counted before the work, so a worker killed by this file still uses up an attempt.
+        photo.attempts += 1
+        photo.save(update_fields=["attempts"])
+
+    with photo.original.open("rb") as original:
+        content = original.read()
+    try:
+        rendered = render_variants(content, missing)
+    except ImageProcessingError as error:
+        return _photo_fail(
+            photo, _("This file could not be read as a photo: %(error)s") % {"error": error}
+        )
+    stored = _store_variants(photo, rendered)
+
+    with transaction.atomic():
+        current = ListingPhoto.objects.select_for_update().filter(pk=photo_id).first()
+        if current is None:  # deleted while we worked
+            transaction.on_commit(lambda: _delete_names(storages["default"], variant_names(stored)))
+            return None
+        current.variants = {**current.variants, **stored}
+        current.width, current.height = rendered.width, rendered.height
+        current.captured_at = rendered.captured_at
+        current.status = ListingPhoto.Status.READY
+        current.failure_reason = ""
+        current.processed_at = timezone.now()
+        current.save()
+    return current
+
+
+def photo_update(*, photo: ListingPhoto, data: dict[str, Any]) -> ListingPhoto:
+    with transaction.atomic():
+        for name in ("caption", "position"):
+            if name in data:
+                setattr(photo, name, data[name])
+        if data.get("is_cover"):
+            photo.listing.photos.exclude(pk=photo.pk).filter(is_cover=True).update(is_cover=False)
+            photo.is_cover = True
+        elif "is_cover" in data:
+            photo.is_cover = False
+        photo.full_clean(exclude=["original"])
+        photo.save()
+    return photo
+
+
+@transaction.atomic
+def photos_reorder(*, listing: Listing, photo_ids: list[int]) -> list[ListingPhoto]:
+    photos = {photo.pk: photo for photo in listing.photos.select_for_update()}
+    if sorted(photo_ids) != sorted(photos):
+        raise ValidationError(
+            {"photos": _("List every photo of this listing exactly once, in the new order.")}
+        )
+    for position, photo_id in enumerate(photo_ids):
+        photos[photo_id].position = position
+    ListingPhoto.objects.bulk_update(photos.values(), ["position"])
+    return [photos[photo_id] for photo_id in photo_ids]
+
+
+@transaction.atomic
+def photo_delete(*, photo: ListingPhoto) -> None:
+    """The row goes now; its files go once that is committed."""
+    _delete_files_after_commit(photo)
+    photo.delete()
+
+
+@transaction.atomic
+def photo_retry(*, photo: ListingPhoto) -> ListingPhoto:
+    photo.status = ListingPhoto.Status.PENDING
+    photo.failure_reason = ""
+    photo.attempts = 0
+    photo.save(update_fields=["status", "failure_reason", "attempts"])
+    _queue_processing(photo.pk)
+    return photo
+
+
+def photos_requeue_stale() -> int:
+    """Queue again the photos whose task never ran (broker or worker down when they came in)."""
+    cutoff = timezone.now() - timedelta(seconds=settings.PHOTO_STALE_AFTER_SECONDS)
+    stale = ListingPhoto.objects.filter(
+        status=ListingPhoto.Status.PENDING,
+        created_at__lt=cutoff,
+        attempts__lt=settings.PHOTO_MAX_ATTEMPTS,
+    ).values_list("pk", flat=True)
+    count = 0
+    for photo_id in stale.iterator():
+        _send_processing(photo_id)
+        count += 1
+    return count
+
+
+def _queue_processing(photo_id: int) -> None:
+    transaction.on_commit(lambda: _send_processing(photo_id))
+
+
+def _send_processing(photo_id: int) -> None:
+    from listings.tasks import process_listing_photo
+
+    try:
+        process_listing_photo.delay(photo_id)
+    except Exception:  # the broker is down; the photo row is the outbox
+        if getattr(process_listing_photo.app.conf, "task_always_eager", False):
+            raise
+        logger.warning(
+            "Could not queue photo %s; the periodic sweep will.", photo_id, exc_info=True
+        )
+
+
+def _photo_fail(photo: ListingPhoto, reason: str) -> ListingPhoto:
+    photo.status = ListingPhoto.Status.FAILED
+    photo.failure_reason = reason[:300]
+    photo.save(update_fields=["status", "failure_reason"])
+    return photo
+
+
+def _store_variants(photo: ListingPhoto, rendered) -> dict[str, dict]:
+    storage = storages["default"]
+    stored = {}
+    for variant in rendered.variants:
+        entry = {"width": variant.width, "height": variant.height}
+        for key, content in variant.files.items():
+            name = f"listings/{photo.listing_id}/{photo.pk}/{variant.name}-{photo.content_hash[:12]}.{key}"
+            if storage.exists(name):  # left by a run that died before it recorded its work
+                storage.delete(name)
+            entry[key] = storage.save(name, ContentFile(content))
+        stored[variant.name] = entry
+    return stored
+
+
+def _delete_files_after_commit(photo: ListingPhoto) -> None:
+    public = variant_names(photo.variants)
+    original = [photo.original.name] if photo.original else []
+    transaction.on_commit(lambda: _delete_names(storages["default"], public))
+    transaction.on_commit(lambda: _delete_names(storages["private"], original))
+
+
+def _delete_names(storage, names: list[str]) -> None:
+    for name in names:
+        try:
+            storage.delete(name)
+        except OSError:
+            logger.warning("Could not delete %s", name, exc_info=True)

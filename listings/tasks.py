@@ -1,5 +1,7 @@
 from celery import shared_task
+from django.db import DatabaseError
 
+from listings import services
 from listings.selectors import city_market_stats_as_json, city_market_stats_refresh
 
 
@@ -14,3 +16,24 @@ from listings.selectors import city_market_stats_as_json, city_market_stats_refr
 def refresh_city_market_stats() -> dict[str, list]:
     """Recompute every city's listing count and median price per m² into the cache."""
     return city_market_stats_as_json(city_market_stats_refresh())
+
+
+@shared_task(
+    bind=True,
+    autoretry_for=(OSError, ConnectionError, TimeoutError, DatabaseError),
+    retry_backoff=5,
+    retry_backoff_max=300,
+    retry_jitter=True,
+    max_retries=5,
+    soft_time_limit=60,
+    time_limit=90,
+)
+def process_listing_photo(self, photo_id: int) -> str:
+    """Make a photo's missing variants; safe to run twice, quiet if the photo is gone."""
+    photo = services.photo_process(photo_id=photo_id)
+    return photo.status if photo else "gone"
+
+
+@shared_task(soft_time_limit=60, time_limit=90)
+def requeue_stale_photos() -> int:
+    return services.photos_requeue_stale()

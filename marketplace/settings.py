@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "accounts",
+    "photos",
     "listings",
 ]
 
@@ -130,10 +131,28 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
+# Originals are kept but never served: they carry GPS and the rest of the phone's metadata.
+PRIVATE_MEDIA_ROOT = env.path("PRIVATE_MEDIA_ROOT", default=BASE_DIR / "private-media")
 # Serve from the finders while developing, so no collectstatic is needed before `make run`.
 WHITENOISE_AUTOREFRESH = DEBUG
+# Any Django storage backend (e.g. an S3-compatible one) by configuration alone:
+# MEDIA_STORAGE_BACKEND / PRIVATE_STORAGE_BACKEND and their *_OPTIONS as JSON.
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {
+        "BACKEND": env.str(
+            "MEDIA_STORAGE_BACKEND", default="django.core.files.storage.FileSystemStorage"
+        ),
+        "OPTIONS": env.json("MEDIA_STORAGE_OPTIONS", default={}),
+    },
+    "private": {
+        "BACKEND": env.str(
+            "PRIVATE_STORAGE_BACKEND", default="django.core.files.storage.FileSystemStorage"
+        ),
+        "OPTIONS": env.json(
+            "PRIVATE_STORAGE_OPTIONS",
+            default={"location": str(PRIVATE_MEDIA_ROOT), "base_url": None},
+        ),
+    },
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
@@ -174,12 +193,25 @@ CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=90)
 CELERY_RESULT_EXPIRES = 3600
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Fail fast when Redis is down: the request goes on, and the row waits for the periodic sweep.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
 # Redis redelivers an unacknowledged task after this long; longer than any task's hard limit.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_BEAT_SCHEDULE = {
     "refresh-city-market-stats": {
         "task": "listings.tasks.refresh_city_market_stats",
         "schedule": 300.0,
+    },
+    # The outbox sweep: photos whose task never reached a worker (Redis or the worker was down).
+    "requeue-stale-photos": {
+        "task": "listings.tasks.requeue_stale_photos",
+        "schedule": 600.0,
     },
 }
 
@@ -226,6 +258,12 @@ SPECTACULAR_SETTINGS = {
 LISTINGS_PAGE_SIZE = 20
 API_MAX_PAGE_SIZE = 100
 CITY_STATS_CACHE_SECONDS = env.int("CITY_STATS_CACHE_SECONDS", default=600)
+PHOTO_MAX_BYTES = env.int("PHOTO_MAX_BYTES", default=20_000_000)
+PHOTO_MAX_PIXELS = env.int("PHOTO_MAX_PIXELS", default=40_000_000)
+PHOTO_MIN_SIDE = 200
+PHOTO_MAX_ATTEMPTS = 3
+PHOTO_STALE_AFTER_SECONDS = 300
+PHOTOS_PER_LISTING = 30
 
 LOGGING = {
     "version": 1,

@@ -8,12 +8,18 @@ from pathlib import Path
 
 import pytest
 from babel.messages.pofile import read_po
+from django.apps import apps
 from django.conf import settings
 
 LOCALE_DIR = Path(settings.BASE_DIR) / "locale"
 PO_FILE = LOCALE_DIR / "zh_Hans" / "LC_MESSAGES" / "django.po"
 MO_FILE = PO_FILE.with_suffix(".mo")
-SOURCE_DIRS = ["accounts", "listings", "marketplace", "templates"]
+PROJECT_APPS = [
+    Path(config.path).name
+    for config in apps.get_app_configs()
+    if Path(config.path).parent == Path(settings.BASE_DIR)
+]
+SOURCE_DIRS = [*PROJECT_APPS, "marketplace", "templates"]
 
 
 def _catalog(path: Path):

@@ -1,0 +1,121 @@
+"""Turns a checked original into web variants: upright, sRGB, no metadata, modern + fallback."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from io import BytesIO
+
+from django.utils import timezone
+from PIL import Image, ImageCms, ImageOps
+
+from photos.validation import ALLOWED_FORMATS
+
+# Name → longest width in pixels. Cards use thumb; the gallery picks medium or large by srcset.
+VARIANT_WIDTHS = {"large": 1600, "medium": 1000, "thumb": 400}
+FORMATS = {
+    "webp": ("WEBP", {"quality": 78, "method": 4}),
+    "jpeg": ("JPEG", {"quality": 82, "optimize": True, "progressive": True}),
+}
+ORIENTATION_TAG = 0x0112
+DATETIME_ORIGINAL_TAG = 0x9003
+EXIF_IFD = 0x8769
+SIDEWAYS_ORIENTATIONS = {5, 6, 7, 8}
+SRGB = ImageCms.createProfile("sRGB")
+
+
+class ImageProcessingError(Exception):
+    """The original cannot be turned into variants; retrying will not help."""
+
+
+@dataclass(frozen=True)
+class Variant:
+    name: str
+    width: int
+    height: int
+    files: dict[str, bytes]  # format key ("webp", "jpeg") → encoded bytes
+
+
+@dataclass(frozen=True)
+class Rendered:
+    width: int  # of the upright original
+    height: int
+    captured_at: datetime | None
+    variants: list[Variant]
+
+
+def capture_time(image: Image.Image) -> datetime | None:
+    """When the photo was taken, from EXIF, read before the metadata is stripped."""
+    exif = image.getexif()
+    raw = exif.get_ifd(EXIF_IFD).get(DATETIME_ORIGINAL_TAG) or exif.get(0x0132)
+    if not raw:
+        return None
+    try:
+        taken = datetime.strptime(str(raw).strip("\x00 "), "%Y:%m:%d %H:%M:%S")  # noqa: DTZ007
+    except ValueError:
+        return None
+    # EXIF has no zone; phones record local time, and Walkup's people live in China.
+    return timezone.make_aware(taken, timezone.get_default_timezone())
+
+
+def _upright_size(image: Image.Image) -> tuple[int, int]:
+    if image.getexif().get(ORIENTATION_TAG) in SIDEWAYS_ORIENTATIONS:
+        return image.height, image.width
+    return image.size
+
+
+def _scaled(width: int, height: int, longest: int) -> tuple[int, int]:
+    """Fit inside longest×longest (landscape by width, portrait by height); never enlarge."""
+    scale = min(1.0, longest / max(width, height))
+    return max(1, round(width * scale)), max(1, round(height * scale))
+
+
+def _to_srgb(image: Image.Image) -> Image.Image:
+    profile = image.info.get("icc_profile")
+    if image.mode in ("RGBA", "LA", "P", "PA") or "transparency" in image.info:
+        rgba = image.convert("RGBA")
+        background = Image.new("RGB", rgba.size, "white")
+        background.paste(rgba, mask=rgba.getchannel("A"))
+        image = background
+    if profile:
+        try:
+            source = ImageCms.ImageCmsProfile(BytesIO(profile))
+            return ImageCms.profileToProfile(image, source, SRGB, outputMode="RGB")
+        except (ImageCms.PyCMSError, OSError):
+            pass  # a broken profile: treat the pixels as sRGB rather than refuse the photo
+    return image.convert("RGB")
+
+
+def _encode(image: Image.Image) -> dict[str, bytes]:
+    files = {}
+    for key, (pillow_format, options) in FORMATS.items():
+        buffer = BytesIO()
+        # No exif=, no icc_profile=: nothing of the original's metadata is written.
+        image.save(buffer, pillow_format, **options)
+        files[key] = buffer.getvalue()
+    return files
+
+
+def render_variants(content: bytes, wanted: set[str]) -> Rendered:
+    """Decode once at the smallest size that serves the largest wanted variant, then shrink."""
+    try:
+        image = Image.open(BytesIO(content), formats=ALLOWED_FORMATS)
+        taken = capture_time(image)
+        upright_width, upright_height = _upright_size(image)
+        largest = max(VARIANT_WIDTHS[name] for name in wanted)
+        target = _scaled(upright_width, upright_height, largest)
+        if image.format == "JPEG":
+            # Draft mode lets libjpeg decode a 12 MP photo at 1/2, 1/4 or 1/8 scale directly.
+            draft_size = target if image.size == (upright_width, upright_height) else target[::-1]
+            image.draft("RGB", draft_size)
+        image = ImageOps.exif_transpose(image)
+        image = _to_srgb(image)
+        variants = []
+        for name in sorted(wanted, key=VARIANT_WIDTHS.get, reverse=True):
+            size = _scaled(upright_width, upright_height, VARIANT_WIDTHS[name])
+            # reducing_gap: shrink by whole factors with reduce() first, then resample.
+            image = image.resize(size, Image.Resampling.LANCZOS, reducing_gap=2.0)
+            variants.append(Variant(name, size[0], size[1], _encode(image)))
+    except ImageProcessingError:
+        raise
+    except Exception as error:  # any decoder failure is permanent for this file
+        raise ImageProcessingError(str(error) or error.__class__.__name__) from error
+    return Rendered(upright_width, upright_height, taken, variants)
