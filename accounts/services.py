@@ -13,6 +13,9 @@ AGENT_PERMISSIONS = [
     ("listings", "view_listing"),
     ("listings", "view_city"),
     ("listings", "view_district"),
+    ("listings", "view_listingphoto"),
+    ("listings", "change_listingphoto"),
+    ("listings", "delete_listingphoto"),
 ]
 
 

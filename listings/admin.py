@@ -1,10 +1,82 @@
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.forms.models import BaseInlineFormSet
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from listings import services
-from listings.models import City, District, Listing
+from listings.models import City, District, Listing, ListingPhoto
+from photos.validation import check_image_upload
+
+PHOTO_ACCEPT = "image/jpeg,image/png,image/webp,image/heic,image/heif,.heic,.heif"
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleImageField(forms.FileField):
+    """Several photos at once; each passes the same checks as an API upload."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": PHOTO_ACCEPT}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, list | tuple) else [data] if data else []
+        errors = []
+        for upload in files:
+            super().clean(upload, initial)
+            try:
+                check_image_upload(upload)
+            except ValidationError as error:
+                errors.extend(f"{upload.name}: {message}" for message in error.messages)
+        if errors:
+            raise ValidationError(errors)
+        return files
+
+
+def photo_preview(photo: ListingPhoto):
+    thumb = photo.variant("thumb")
+    if thumb is None:
+        return photo.get_status_display()
+    return format_html(
+        '<img src="{}" width="{}" height="{}" alt="{}" style="max-width:160px;height:auto">',
+        thumb["url"],
+        thumb["width"],
+        thumb["height"],
+        photo.caption,
+    )
+
+
+class PhotoInlineFormSet(BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        covers = [
+            form
+            for form in self.forms
+            if form.cleaned_data.get("is_cover") and not form.cleaned_data.get("DELETE")
+        ]
+        if len(covers) > 1:
+            raise ValidationError(_("Choose one cover photo at most."))
+
+
+class ListingPhotoInline(admin.TabularInline):
+    model = ListingPhoto
+    formset = PhotoInlineFormSet
+    fields = ["preview", "caption", "position", "is_cover", "status", "failure_reason"]
+    readonly_fields = ["preview", "status", "failure_reason"]
+    extra = 0
+    ordering = ["position", "id"]
+    verbose_name_plural = _("Photos (type numbers in Position to change the order)")
+
+    def has_add_permission(self, request, obj=None):
+        return False  # photos are added with the "Add photos" field, through the checks
+
+    @admin.display(description=_("Preview"))
+    def preview(self, photo):
+        return photo_preview(photo)
 
 
 class DistrictInline(admin.TabularInline):
@@ -49,6 +121,12 @@ def _status_action(status: str, description):
 
 
 class ListingAdminForm(forms.ModelForm):
+    add_photos = MultipleImageField(
+        label=_("Add photos"),
+        required=False,
+        help_text=_("JPEG, PNG, WebP or HEIC; up to 20 MB and 40 megapixels each."),
+    )
+
     class Meta:
         model = Listing
         fields = ["agent", "status", *services.EDITABLE_FIELDS]
@@ -106,7 +184,9 @@ class ListingAdmin(admin.ModelAdmin):
         (_("Heating"), {"fields": ["heating", "heating_fee_per_m2"]}),
         (_("Papers"), {"fields": ["has_ownership_certificate"]}),
         (_("Dates"), {"fields": ["published_at", "created_at", "updated_at"]}),
+        (_("Photos"), {"fields": ["add_photos"]}),
     ]
+    inlines = [ListingPhotoInline]
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
@@ -144,6 +224,32 @@ class ListingAdmin(admin.ModelAdmin):
         for listing in queryset:
             services.listing_remove(listing=listing)
 
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not ListingPhoto:
+            return super().save_formset(request, form, formset, change)
+        for photo in formset.save(commit=False):
+            services.photo_update(
+                photo=photo,
+                data={
+                    "caption": photo.caption,
+                    "position": photo.position,
+                    "is_cover": photo.is_cover,
+                },
+            )
+        for photo in formset.deleted_objects:
+            services.photo_delete(photo=photo)
+        return None
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        for upload in form.cleaned_data.get("add_photos") or []:
+            try:
+                services.photo_add(listing=form.instance, upload=upload)
+            except ValidationError as error:
+                self.message_user(
+                    request, f"{upload.name}: {' '.join(error.messages)}", messages.WARNING
+                )
+
     def save_model(self, request, obj, form, change):
         # The form has validated; the services do the writing, as for the API.
         data = {name: form.cleaned_data[name] for name in form.changed_data}
@@ -156,3 +262,67 @@ class ListingAdmin(admin.ModelAdmin):
             agent = form.cleaned_data["agent"] if request.user.is_superuser else request.user
             obj.pk = services.listing_create(agent=agent, data=form.cleaned_data).pk
         obj.refresh_from_db()
+
+
+@admin.register(ListingPhoto)
+class ListingPhotoAdmin(admin.ModelAdmin):
+    """Every photo and its processing state; failed ones can be processed again."""
+
+    list_display = [
+        "preview",
+        "listing",
+        "caption",
+        "status",
+        "failure_reason",
+        "attempts",
+        "created_at",
+    ]
+    list_filter = ["status"]
+    search_fields = ["listing__title", "caption"]
+    list_select_related = ["listing"]
+    readonly_fields = [
+        "preview",
+        "listing",
+        "status",
+        "failure_reason",
+        "attempts",
+        "width",
+        "height",
+        "captured_at",
+        "created_at",
+        "processed_at",
+    ]
+    fields = ["preview", "listing", "caption", "position", "is_cover", *readonly_fields[2:]]
+    actions = ["process_again"]
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        return queryset.filter(listing__agent=request.user)
+
+    def has_add_permission(self, request):
+        return False  # added on the listing, through the upload checks
+
+    def delete_model(self, request, obj):
+        services.photo_delete(photo=obj)
+
+    def delete_queryset(self, request, queryset):
+        for photo in queryset:
+            services.photo_delete(photo=photo)
+
+    def save_model(self, request, obj, form, change):
+        services.photo_update(photo=obj, data=form.cleaned_data)
+
+    @admin.display(description=_("Preview"))
+    def preview(self, photo):
+        return photo_preview(photo)
+
+    @admin.action(description=_("Process the selected photos again"), permissions=["change"])
+    def process_again(self, request, queryset):
+        photos = list(queryset.exclude(status=ListingPhoto.Status.READY))
+        for photo in photos:
+            services.photo_retry(photo=photo)
+        self.message_user(
+            request, _("%(count)d photos queued again.") % {"count": len(photos)}, messages.SUCCESS
+        )

@@ -1,18 +1,24 @@
 from django.conf import settings
+from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
-from rest_framework.permissions import AllowAny
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import SAFE_METHODS, AllowAny
 from rest_framework.response import Response
 
 from listings import selectors, services
 from listings.filters import ListingFilterSet
-from listings.models import Listing
+from listings.models import Listing, ListingPhoto
 from listings.permissions import IsAgentForWrites
 from listings.serializers import (
     CitySerializer,
     ListingDetailSerializer,
     ListingListSerializer,
+    ListingPhotoSerializer,
     ListingWriteSerializer,
+    PhotoOrderSerializer,
+    PhotoUpdateSerializer,
+    PhotoUploadSerializer,
 )
 from marketplace.pagination import KeysetPagination
 
@@ -67,7 +73,7 @@ class ListingViewSet(viewsets.ModelViewSet):
         if self.action == "list":
             return Listing.objects.active().for_cards()
         if self.action == "retrieve":
-            return Listing.objects.visible_to(user).with_card_relations()
+            return Listing.objects.visible_to(user).with_card_relations().with_gallery()
         if not user.is_authenticated:
             return Listing.objects.none()
         mine = Listing.objects.with_card_relations()
@@ -112,3 +118,80 @@ class ListingViewSet(viewsets.ModelViewSet):
             "city_median_price_per_m2": market.median_price_per_m2 if market else None,
         }
         return ListingDetailSerializer(listing, context=context).data
+
+
+class ListingPhotoViewSet(viewsets.GenericViewSet):
+    """A listing's photos: anyone sees the ready ones; its agent adds, changes, orders, deletes."""
+
+    serializer_class = ListingPhotoSerializer
+    permission_classes = [IsAgentForWrites]
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    pagination_class = None
+    filter_backends = []
+    queryset = ListingPhoto.objects.none()
+
+    def listing(self) -> Listing:
+        user = self.request.user
+        if self.request.method in SAFE_METHODS:
+            listings = Listing.objects.visible_to(user)
+        elif user.is_superuser:
+            listings = Listing.objects.all()
+        else:
+            listings = Listing.objects.filter(agent=user)
+        return get_object_or_404(listings, pk=self.kwargs["listing_id"])
+
+    def get_queryset(self):
+        listing = self.listing()
+        photos = listing.photos.all()
+        if not (self.request.user.is_superuser or listing.agent_id == self.request.user.pk):
+            photos = photos.ready()
+        return photos
+
+    @extend_schema(summary="A listing's photos (its agent also sees pending and failed ones)")
+    def list(self, request, listing_id):
+        return Response(self.get_serializer(self.get_queryset(), many=True).data)
+
+    @extend_schema(
+        summary="Add a photo (the listing's agent)",
+        request={"multipart/form-data": PhotoUploadSerializer},
+        responses={201: ListingPhotoSerializer},
+    )
+    def create(self, request, listing_id):
+        upload = PhotoUploadSerializer(data=request.data)
+        upload.is_valid(raise_exception=True)
+        photo = services.photo_add(
+            listing=self.listing(),
+            upload=upload.validated_data["image"],
+            caption=upload.validated_data.get("caption", ""),
+        )
+        return Response(self.get_serializer(photo).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Change a photo's caption, position or cover flag",
+        request=PhotoUpdateSerializer,
+        responses=ListingPhotoSerializer,
+    )
+    def partial_update(self, request, listing_id, pk):
+        photo = get_object_or_404(self.get_queryset(), pk=pk)
+        changes = PhotoUpdateSerializer(photo, data=request.data, partial=True)
+        changes.is_valid(raise_exception=True)
+        photo = services.photo_update(photo=photo, data=changes.validated_data)
+        return Response(self.get_serializer(photo).data)
+
+    @extend_schema(summary="Delete a photo and its files")
+    def destroy(self, request, listing_id, pk):
+        services.photo_delete(photo=get_object_or_404(self.get_queryset(), pk=pk))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        summary="Put the photos in a new order",
+        request=PhotoOrderSerializer,
+        responses=ListingPhotoSerializer(many=True),
+    )
+    def order(self, request, listing_id):
+        order = PhotoOrderSerializer(data=request.data)
+        order.is_valid(raise_exception=True)
+        photos = services.photos_reorder(
+            listing=self.listing(), photo_ids=order.validated_data["photos"]
+        )
+        return Response(self.get_serializer(photos, many=True).data)

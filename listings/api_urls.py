@@ -1,9 +1,19 @@
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from listings.api import CityViewSet, ListingViewSet
+from listings.api import CityViewSet, ListingPhotoViewSet, ListingViewSet
 
 router = SimpleRouter()
 router.register("cities", CityViewSet, basename="city")
 router.register("listings", ListingViewSet, basename="listing")
 
-urlpatterns = router.urls
+photos = ListingPhotoViewSet.as_view({"get": "list", "post": "create"})
+photo = ListingPhotoViewSet.as_view({"patch": "partial_update", "delete": "destroy"})
+photo_order = ListingPhotoViewSet.as_view({"post": "order"})
+
+urlpatterns = [
+    *router.urls,
+    path("listings/<int:listing_id>/photos/", photos, name="listing-photos"),
+    path("listings/<int:listing_id>/photos/order/", photo_order, name="listing-photo-order"),
+    path("listings/<int:listing_id>/photos/<int:pk>/", photo, name="listing-photo"),
+]

@@ -10,13 +10,20 @@ from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import AgentProfile, User
 from accounts.services import user_make_agent
+from listings.demo_photos import draw_room
 from listings.models import City, District, Listing
+from listings.services import photo_add
 
+# Photos per listing in turn: many listings have none or one, a few have several.
+PHOTOS_BY_SLOT = [1, 0, 3, 0, 0, 1, 0, 0, 0, 0]
+ROOM_PICTURES = 8  # drawn once per agent and shared between listings, to keep load_demo quick
+ROOM_CAPTIONS = ["客厅 Living room", "卧室 Bedroom", "厨房 Kitchen", "阳台 Balcony", ""]
 AGENT_BIO = "本地经纪人，可视频看房，代办过户。 Local agent: video viewings, handles the transfer."
 PRICE_SIGMA = 0.55
 PRICE_SKEW = math.exp(PRICE_SIGMA**2 / 2)  # lognormal mean / median
@@ -224,6 +231,16 @@ def _listing(rng: random.Random, city: City, spec: CitySpec, district: District,
     )
 
 
+def _add_photos(rng: random.Random, listings: list[Listing]) -> None:
+    """Some listings get photos, through the same checks and pipeline as an agent's uploads."""
+    rooms = [draw_room(rng) for _room in range(ROOM_PICTURES)]
+    for index, listing in enumerate(listings):
+        count = PHOTOS_BY_SLOT[index % len(PHOTOS_BY_SLOT)]
+        for number, room in enumerate(rng.sample(rooms, count)):
+            upload = SimpleUploadedFile(f"room-{number}.jpg", room, "image/jpeg")
+            photo_add(listing=listing, upload=upload, caption=rng.choice(ROOM_CAPTIONS))
+
+
 def _cities() -> dict[str, City]:
     cities = {}
     for spec in CITIES:
@@ -290,6 +307,7 @@ def load_demo(*, seed: int = 2026) -> dict[str, int]:
                 new_listings.append(_listing(rng, cities[slug], spec, district, agent, now))
         Listing.objects.bulk_create(new_listings)
         created_listings += len(new_listings)
+        _add_photos(rng, new_listings)
 
     return {
         "cities": City.objects.count(),

@@ -6,11 +6,13 @@ from django.core.exceptions import ValidationError
 from django.core.files.storage import storages
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import F, OuterRef, Q, Subquery
+from django.db.models import F, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Cast, NullIf, Round
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+from photos.variants import variant_payload
 
 
 def _in_chinese() -> bool:
@@ -112,6 +114,12 @@ class ListingQuerySet(models.QuerySet):
     def for_cards(self):
         """Just what a search card or list result shows: no descriptions, no password hashes."""
         return self.with_card_relations().only(*CARD_FIELDS).with_cover()
+
+    def with_gallery(self):
+        """Prefetch the ready photos, in order, as `ready_photos`: one query for the gallery."""
+        return self.prefetch_related(
+            Prefetch("photos", queryset=ListingPhoto.objects.ready(), to_attr="ready_photos")
+        )
 
     def with_cover(self):
         """Annotate `cover_variants`: the chosen cover, else the first ready photo, in the same query."""
@@ -303,6 +311,11 @@ class Listing(models.Model):
     def is_public(self) -> bool:
         return self.status == self.Status.ACTIVE
 
+    @property
+    def cover_thumbnail(self) -> dict | None:
+        """The card picture, from the `with_cover()` annotation."""
+        return variant_payload(getattr(self, "cover_variants", None), "thumb")
+
 
 def _private_storage():
     return storages["private"]
@@ -371,3 +384,11 @@ class ListingPhoto(models.Model):
 
     def __str__(self):
         return self.caption or _("Photo %(number)s") % {"number": self.pk}
+
+    def variant(self, name: str) -> dict | None:
+        return variant_payload(self.variants, name)
+
+    @property
+    def sizes(self) -> dict[str, dict | None]:
+        """Each variant's URLs and size by name, for templates."""
+        return {name: self.variant(name) for name in self.variants}

@@ -2,8 +2,9 @@ from django.utils.functional import cached_property
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from listings.models import City, District, Listing
+from listings.models import City, District, Listing, ListingPhoto
 from listings.services import EDITABLE_FIELDS
+from photos.processing import VARIANT_WIDTHS
 
 
 class CitySummarySerializer(serializers.ModelSerializer):
@@ -61,10 +62,79 @@ class AgentSummarySerializer(serializers.Serializer):
         return bool(profile and profile.verified)
 
 
+class VariantSerializer(serializers.Serializer):
+    url = serializers.URLField(help_text="JPEG, read by every client.")
+    url_webp = serializers.URLField(help_text="WebP, smaller; use it where supported.")
+    width = serializers.IntegerField()
+    height = serializers.IntegerField()
+
+
+def absolute_variant(request, variant: dict | None) -> dict | None:
+    if variant is None or request is None:
+        return variant
+    return {
+        **variant,
+        "url": request.build_absolute_uri(variant["url"]),
+        "url_webp": request.build_absolute_uri(variant["url_webp"]),
+    }
+
+
+class PhotoVariantsSerializer(serializers.Serializer):
+    thumb = VariantSerializer(allow_null=True)
+    medium = VariantSerializer(allow_null=True)
+    large = VariantSerializer(allow_null=True)
+
+
+class ListingPhotoSerializer(serializers.ModelSerializer):
+    variants = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ListingPhoto
+        fields = [
+            "id",
+            "caption",
+            "position",
+            "is_cover",
+            "status",
+            "failure_reason",
+            "width",
+            "height",
+            "captured_at",
+            "created_at",
+            "variants",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(PhotoVariantsSerializer)
+    def get_variants(self, photo):
+        request = self.context.get("request")
+        return {name: absolute_variant(request, photo.variant(name)) for name in VARIANT_WIDTHS}
+
+
+class PhotoUploadSerializer(serializers.Serializer):
+    image = serializers.FileField(
+        help_text="JPEG, PNG, WebP or HEIC; at most 20 MB and 40 megapixels."
+    )
+    caption = serializers.CharField(max_length=200, required=False, allow_blank=True)
+
+
+class PhotoUpdateSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ListingPhoto
+        fields = ["caption", "position", "is_cover"]
+
+
+class PhotoOrderSerializer(serializers.Serializer):
+    photos = serializers.ListField(
+        child=serializers.IntegerField(), help_text="Every photo id of the listing, in order."
+    )
+
+
 class ListingListSerializer(serializers.ModelSerializer):
     city = CitySummarySerializer(read_only=True)
     district = DistrictSummarySerializer(read_only=True)
     agent = AgentSummarySerializer(read_only=True)
+    cover = serializers.SerializerMethodField()
 
     class Meta:
         model = Listing
@@ -86,6 +156,7 @@ class ListingListSerializer(serializers.ModelSerializer):
             "status",
             "published_at",
             "agent",
+            "cover",
         ]
         read_only_fields = fields
 
@@ -119,7 +190,12 @@ class ListingListSerializer(serializers.ModelSerializer):
                 "agency": profile.agency_name if profile else None,
                 "verified": bool(profile and profile.verified),
             },
+            "cover": absolute_variant(self.context.get("request"), listing.cover_thumbnail),
         }
+
+    @extend_schema_field(VariantSerializer(allow_null=True))
+    def get_cover(self, listing):
+        return absolute_variant(self.context.get("request"), listing.cover_thumbnail)
 
     @cached_property
     def _published_at(self):
@@ -132,6 +208,7 @@ class ListingDetailSerializer(ListingListSerializer):
     heating_label = serializers.CharField(source="get_heating_display", read_only=True)
     condition_label = serializers.CharField(source="get_condition_display", read_only=True)
     city_median_price_per_m2 = serializers.SerializerMethodField()
+    photos = serializers.SerializerMethodField()
 
     class Meta(ListingListSerializer.Meta):
         fields = [
@@ -144,10 +221,18 @@ class ListingDetailSerializer(ListingListSerializer):
             "condition_label",
             "has_ownership_certificate",
             "city_median_price_per_m2",
+            "photos",
             "created_at",
             "updated_at",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(ListingPhotoSerializer(many=True))
+    def get_photos(self, listing):
+        photos = getattr(listing, "ready_photos", None)
+        if photos is None:
+            photos = listing.photos.ready()
+        return ListingPhotoSerializer(photos, many=True, context=self.context).data
 
     @extend_schema_field(serializers.IntegerField(allow_null=True))
     def get_city_median_price_per_m2(self, listing):

@@ -12,7 +12,7 @@ from photos.validation import ALLOWED_FORMATS
 # Name → longest width in pixels. Cards use thumb; the gallery picks medium or large by srcset.
 VARIANT_WIDTHS = {"large": 1600, "medium": 1000, "thumb": 400}
 FORMATS = {
-    "webp": ("WEBP", {"quality": 78, "method": 4}),
+    "webp": ("WEBP", {"quality": 78, "method": 2}),
     "jpeg": ("JPEG", {"quality": 82, "optimize": True, "progressive": True}),
 }
 ORIENTATION_TAG = 0x0112

@@ -26,6 +26,25 @@ def _form_data(listing, **overrides):
     """The POST body the admin change form sends for this listing, with some fields changed."""
     values = model_to_dict(listing, fields=["agent", "status", *EDITABLE_FIELDS])
     values.update(overrides)
+    # The photos inline's management form, with the listing's photos left as they are.
+    photos = list(listing.photos.all()) if listing.pk else []
+    values.update(
+        {
+            "photos-TOTAL_FORMS": len(photos),
+            "photos-INITIAL_FORMS": len(photos),
+            "photos-MIN_NUM_FORMS": 0,
+            "photos-MAX_NUM_FORMS": 1000,
+        }
+    )
+    for index, photo in enumerate(photos):
+        values.update(
+            {
+                f"photos-{index}-id": photo.pk,
+                f"photos-{index}-listing": listing.pk,
+                f"photos-{index}-caption": photo.caption,
+                f"photos-{index}-position": photo.position,
+            }
+        )
     return {name: "" if value is None else value for name, value in values.items()}
 
 

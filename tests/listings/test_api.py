@@ -37,6 +37,7 @@ LIST_FIELDS = {
     "status",
     "published_at",
     "agent",
+    "cover",
 }
 DETAIL_EXTRA_FIELDS = {
     "description",
@@ -115,6 +116,7 @@ def test_list_result_has_exactly_the_documented_fields(api_client, flat):
             "agency": "Anju Homes",
             "verified": True,
         },
+        "cover": None,
     }
 
 

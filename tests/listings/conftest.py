@@ -1,0 +1,3 @@
+from tests.photos.conftest import photo_storage
+
+__all__ = ["photo_storage"]
