@@ -1,24 +1,13 @@
 """Against the machine's PostgreSQL and Redis, with a real Celery worker consuming the queue."""
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 from django.core.cache import cache
 
 from listings.selectors import CITY_STATS_CACHE_KEY
 from listings.tasks import refresh_city_market_stats
-from marketplace.celery import app as celery_app
 from tests.listings.factories import DistrictFactory, ListingFactory
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def celery_worker():
-    celery_app.conf.task_always_eager = False
-    with start_worker(
-        celery_app, pool="solo", concurrency=1, perform_ping_check=False, loglevel="WARNING"
-    ) as worker:
-        yield worker
 
 
 def test_worker_refreshes_city_stats_through_redis(celery_worker):

@@ -1,0 +1,70 @@
+"""A photo uploaded through the API is processed by a real worker through Redis."""
+
+import time
+from io import BytesIO
+
+import pytest
+from django.core.files.storage import storages
+from PIL import Image
+
+from listings.models import ListingPhoto
+from tests.accounts.factories import AgentFactory
+from tests.listings.factories import ListingFactory
+
+pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def photo_storage(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "media")},
+        },
+        "private": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "private")},
+        },
+    }
+
+
+def _jpeg(width=1600, height=1200) -> BytesIO:
+    buffer = BytesIO()
+    Image.new("RGB", (width, height), (180, 140, 90)).save(buffer, "JPEG", quality=90)
+    buffer.seek(0)
+    buffer.name = "flat.jpg"
+    return buffer
+
+
+def _wait_until_processed(photo_id: int, seconds: float = 30) -> ListingPhoto:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        photo = ListingPhoto.objects.get(pk=photo_id)
+        if photo.status != ListingPhoto.Status.PENDING:
+            return photo
+        time.sleep(0.1)
+    raise AssertionError(f"photo {photo_id} still pending after {seconds} s")
+
+
+def test_upload_is_processed_by_the_worker(api_client, photo_storage, celery_worker):
+    agent = AgentFactory()
+    listing = ListingFactory(agent=agent)
+    api_client.force_authenticate(agent)
+
+    response = api_client.post(
+        f"/api/v1/listings/{listing.pk}/photos/", {"image": _jpeg()}, format="multipart"
+    )
+
+    assert response.status_code == 201
+    assert response.json()["status"] == "pending"  # the worker, not the request, does the work
+    photo = _wait_until_processed(response.json()["id"])
+    assert photo.status == ListingPhoto.Status.READY
+    detail = api_client.get(f"/api/v1/listings/{listing.pk}/").json()
+    large = detail["photos"][0]["variants"]["large"]
+    assert (large["width"], large["height"]) == (1600, 1200)
+    for variant in photo.variants.values():
+        for key in ("webp", "jpeg"):
+            with storages["default"].open(variant[key]) as stored:
+                assert Image.open(stored).size == (variant["width"], variant["height"])
