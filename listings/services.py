@@ -103,7 +103,7 @@ def listing_set_status(*, listing: Listing, status: str) -> Listing:
 def listing_remove(*, listing: Listing) -> None:
     """A never-published listing is deleted; a published one is withdrawn so its history stays."""
     if listing.published_at is None:
-        for photo in listing.photos.all():
+        for photo in listing.photos.select_for_update():
             _delete_files_after_commit(photo)
         listing.delete()
     else:
@@ -142,10 +142,11 @@ def photo_add(*, listing: Listing, upload, caption: str = "") -> ListingPhoto:
         with transaction.atomic():
             photo.full_clean(exclude=["original"])
             photo.save()
-            _queue_processing(photo.pk)
     except Exception:
         photo.original.storage.delete(photo.original.name)
         raise
+    # After the outermost commit (at once when there is none): a worker must find the row.
+    _queue_processing(photo.pk)
     photo.refresh_from_db()  # eager processing may have finished at commit
     return photo
 
@@ -204,7 +205,8 @@ def photo_update(*, photo: ListingPhoto, data: dict[str, Any]) -> ListingPhoto:
         elif "is_cover" in data:
             photo.is_cover = False
         photo.full_clean(exclude=["original"])
-        photo.save()
+        # Only these fields: the caller's copy may predate the worker's variants.
+        photo.save(update_fields=["caption", "position", "is_cover"])
     return photo
 
 
@@ -224,12 +226,17 @@ def photos_reorder(*, listing: Listing, photo_ids: list[int]) -> list[ListingPho
 @transaction.atomic
 def photo_delete(*, photo: ListingPhoto) -> None:
     """The row goes now; its files go once that is committed."""
-    _delete_files_after_commit(photo)
-    photo.delete()
+    current = ListingPhoto.objects.select_for_update().filter(pk=photo.pk).first()
+    if current is None:
+        return
+    _delete_files_after_commit(current)  # the locked row names every variant a worker recorded
+    current.delete()
 
 
 @transaction.atomic
 def photo_retry(*, photo: ListingPhoto) -> ListingPhoto:
+    if photo.status == ListingPhoto.Status.READY:
+        return photo
     photo.status = ListingPhoto.Status.PENDING
     photo.failure_reason = ""
     photo.attempts = 0

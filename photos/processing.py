@@ -7,7 +7,7 @@ from io import BytesIO
 from django.utils import timezone
 from PIL import Image, ImageCms, ImageOps
 
-from photos.validation import ALLOWED_FORMATS
+from photos.validation import ALLOWED_FORMATS, JPEG_FORMATS
 
 # Name → longest width in pixels. Cards use thumb; the gallery picks medium or large by srcset.
 VARIANT_WIDTHS = {"large": 1600, "medium": 1000, "thumb": 400}
@@ -102,12 +102,13 @@ def render_variants(content: bytes, wanted: set[str]) -> Rendered:
         upright_width, upright_height = _upright_size(image)
         largest = max(VARIANT_WIDTHS[name] for name in wanted)
         target = _scaled(upright_width, upright_height, largest)
-        if image.format == "JPEG":
+        if image.format in JPEG_FORMATS:
             # Draft mode lets libjpeg decode a 12 MP photo at 1/2, 1/4 or 1/8 scale directly.
             draft_size = target if image.size == (upright_width, upright_height) else target[::-1]
             image.draft("RGB", draft_size)
         image = ImageOps.exif_transpose(image)
         image = _to_srgb(image)
+        image.info = {}  # encoders fall back to info (a JPEG comment, say): carry nothing over
         variants = []
         for name in sorted(wanted, key=VARIANT_WIDTHS.get, reverse=True):
             size = _scaled(upright_width, upright_height, VARIANT_WIDTHS[name])

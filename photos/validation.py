@@ -13,6 +13,7 @@ from PIL import Image, UnidentifiedImageError
 # What phones produce. Pillow is only allowed to try these decoders on an upload.
 ALLOWED_FORMATS = ("JPEG", "PNG", "WEBP", "HEIF")
 EXTENSIONS = {"JPEG": ".jpg", "PNG": ".png", "WEBP": ".webp", "HEIF": ".heic"}
+JPEG_FORMATS = ("JPEG", "MPO")
 PNG_END = b"IEND\xaeB`\x82"
 
 
@@ -68,7 +69,7 @@ def _check_complete(image: Image.Image, content: bytes) -> None:
     """Decode enough to know the file is whole, as cheaply as the format allows."""
     damaged = _("This photo is damaged or incomplete. Send the original file again.")
     try:
-        if image.format == "JPEG":
+        if image.format in JPEG_FORMATS:
             # Decoding at 1/8 scale still reads every byte of the compressed data.
             image.draft("RGB", (max(1, image.width // 8), max(1, image.height // 8)))
             image.load()
@@ -96,7 +97,8 @@ def check_image_upload(upload) -> CheckedImage:
             _("This photo is too small: at least %(px)d pixels on each side.")
             % {"px": settings.PHOTO_MIN_SIDE}
         )
-    image_format = image.format
+    # Phones write MPO (a JPEG with a second picture inside); the first picture is a JPEG.
+    image_format = "JPEG" if image.format in JPEG_FORMATS else image.format
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         _check_complete(image, content)

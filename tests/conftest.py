@@ -1,8 +1,15 @@
+from dataclasses import dataclass
+from pathlib import Path
+
 import pytest
 from django.core.cache import cache
+from django.core.files.storage import storages
 from rest_framework.test import APIClient
 
+from listings.models import ListingPhoto
 from marketplace.celery import app as celery_app
+
+FILE_SYSTEM = "django.core.files.storage.FileSystemStorage"
 
 LOCAL_MEMORY_CACHE = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -25,3 +32,39 @@ def _fast_and_isolated(request, settings):
 @pytest.fixture
 def api_client():
     return APIClient(HTTP_ACCEPT_LANGUAGE="en")
+
+
+@dataclass(frozen=True)
+class PhotoStorage:
+    public: Path
+    private: Path
+
+    def files(self) -> list[str]:
+        """Every stored file, public and private, relative to tmp_path."""
+        return sorted(
+            str(path.relative_to(self.public.parent))
+            for root in (self.public, self.private)
+            for path in root.rglob("*")
+            if path.is_file()
+        )
+
+
+@pytest.fixture(autouse=True)
+def photo_storage(settings, tmp_path, monkeypatch) -> PhotoStorage:
+    """Public and private media in tmp_path; nothing a test stores reaches the project's folders."""
+    public, private = tmp_path / "media", tmp_path / "private-media"
+    settings.MEDIA_ROOT = str(public)
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": FILE_SYSTEM, "OPTIONS": {"location": str(public)}},
+        "private": {
+            "BACKEND": FILE_SYSTEM,
+            "OPTIONS": {"location": str(private), "base_url": None},
+        },
+    }
+    # Django's setting_changed receiver empties the storages cache, so these are new backends.
+    assert storages["default"].location == str(public)
+    assert storages["private"].location == str(private)
+    # A FileField calls its storage callable once, when the model class is built: point it here.
+    monkeypatch.setattr(ListingPhoto._meta.get_field("original"), "storage", storages["private"])
+    return PhotoStorage(public=public, private=private)

@@ -14,22 +14,6 @@ from tests.listings.factories import ListingFactory
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture
-def photo_storage(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path / "media")},
-        },
-        "private": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path / "private")},
-        },
-    }
-
-
 def _jpeg(width=1600, height=1200) -> BytesIO:
     buffer = BytesIO()
     Image.new("RGB", (width, height), (180, 140, 90)).save(buffer, "JPEG", quality=90)
@@ -48,7 +32,7 @@ def _wait_until_processed(photo_id: int, seconds: float = 30) -> ListingPhoto:
     raise AssertionError(f"photo {photo_id} still pending after {seconds} s")
 
 
-def test_upload_is_processed_by_the_worker(api_client, photo_storage, celery_worker):
+def test_upload_is_processed_by_the_worker(api_client, celery_worker):
     agent = AgentFactory()
     listing = ListingFactory(agent=agent)
     api_client.force_authenticate(agent)

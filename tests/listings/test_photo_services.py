@@ -186,14 +186,6 @@ def test_a_sideways_phone_photo_comes_out_upright_with_no_metadata(
         assert b"Xiaomi" not in stored_bytes(name), name
 
 
-@pytest.mark.xfail(
-    reason=(
-        "BUG: photos/processing.py _encode: Pillow's JPEG encoder falls back to "
-        "image.info['comment'], which the original's COM segment put there and every "
-        "transpose/convert/resize copied; clear image.info before encoding"
-    ),
-    strict=True,
-)
 def test_a_jpeg_comment_is_not_copied_into_the_variants(listing, add_photo):
     photo = add_photo(listing, images.jpeg(800, 600, comment=b"Li Wei, 3-1-502 Hongqi Road"))
 
@@ -438,15 +430,6 @@ def test_the_cover_is_the_chosen_ready_photo_else_the_first_ready_one(
 # --- races --------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    reason=(
-        "BUG: listings/services.py photo_update saves every field of the caller's instance "
-        "(photo.save()), so an instance read before processing finished writes back "
-        "status=pending and variants={}; save with update_fields=['caption', 'position', "
-        "'is_cover']"
-    ),
-    strict=True,
-)
 def test_editing_a_caption_while_the_photo_is_processed_keeps_the_processing(listing):
     photo = ListingPhotoFactory(listing=listing)
     read_by_the_form = ListingPhoto.objects.get(pk=photo.pk)
@@ -460,14 +443,6 @@ def test_editing_a_caption_while_the_photo_is_processed_keeps_the_processing(lis
     assert set(photo.variants) == {"large", "medium", "thumb"}
 
 
-@pytest.mark.xfail(
-    reason=(
-        "BUG: listings/services.py photo_delete (and listing_remove) take the variant names "
-        "from the caller's instance without locking the row: variants recorded by a worker "
-        "after that read are never deleted; re-read the row with select_for_update() first"
-    ),
-    strict=True,
-)
 def test_deleting_a_photo_while_it_is_processed_leaves_no_files(
     listing, photo_storage, django_capture_on_commit_callbacks
 ):
@@ -481,14 +456,6 @@ def test_deleting_a_photo_while_it_is_processed_leaves_no_files(
     assert photo_storage.files() == []
 
 
-@pytest.mark.xfail(
-    reason=(
-        "BUG: photos/validation.py: a phone JPEG with an MPF second picture opens as 'MPO'; "
-        "photo_add then fails on CheckedImage.extension with KeyError (a 500, not a message)"
-    ),
-    raises=KeyError,
-    strict=True,
-)
 def test_a_phone_jpeg_with_a_second_picture_becomes_a_ready_photo(listing, add_photo):
     photo = add_photo(listing, images.mpo(800, 600))
 

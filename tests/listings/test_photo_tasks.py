@@ -175,14 +175,6 @@ def test_the_sweep_runs_on_a_schedule():
     assert schedule["schedule"] > 0
 
 
-@pytest.mark.xfail(
-    reason=(
-        "BUG: listings/services.py photo_add: in eager mode _send_processing re-raises, the "
-        "task's exception (here Celery's Retry) leaves transaction.atomic() after the COMMIT, "
-        "and photo_add's `except Exception` then deletes the original of a committed row"
-    ),
-    strict=True,
-)
 @pytest.mark.django_db(transaction=True)
 def test_a_failed_eager_task_never_deletes_a_committed_photos_original(monkeypatch):
     listing = ListingFactory()

@@ -66,15 +66,6 @@ def test_a_png_padded_with_zero_bytes_passes():
     assert check_image_upload(images.upload(images.png() + b"\0" * 64)).format == "PNG"
 
 
-@pytest.mark.xfail(
-    reason=(
-        "BUG: photos/validation.py: Pillow opens a JPEG that carries a second picture (MPF, "
-        "as many phones write) as format 'MPO', which is not in EXTENSIONS, so "
-        "CheckedImage.extension raises KeyError"
-    ),
-    raises=AssertionError,
-    strict=True,
-)
 def test_a_phone_jpeg_with_a_second_picture_passes_as_a_jpeg():
     checked = check_image_upload(images.upload(images.mpo(800, 600)))
 
