@@ -189,3 +189,27 @@ def test_a_failed_eager_task_never_deletes_a_committed_photos_original(monkeypat
 
     photo = ListingPhoto.objects.get()
     assert photo.original.storage.exists(photo.original.name)
+
+
+class WorkerKilled(BaseException):
+    """What the task sees of a worker killed mid-photo (out of memory, say): nothing returns."""
+
+
+def test_a_file_that_kills_the_worker_ends_failed_after_the_attempt_cap(settings, monkeypatch):
+    photo = ListingPhotoFactory()
+
+    def killed(*args, **kwargs):
+        raise WorkerKilled
+
+    monkeypatch.setattr(services, "render_variants", killed)
+    for _delivery in range(settings.PHOTO_MAX_ATTEMPTS):  # acks_late: Redis redelivers each time
+        with pytest.raises(WorkerKilled):
+            services.photo_process(photo_id=photo.pk)
+    photo.refresh_from_db()
+    assert (photo.status, photo.attempts) == (ListingPhoto.Status.PENDING, 3)
+
+    services.photo_process(photo_id=photo.pk)  # the next delivery gives up instead of looping
+
+    photo.refresh_from_db()
+    assert photo.status == ListingPhoto.Status.FAILED
+    assert "3 times" in photo.failure_reason
