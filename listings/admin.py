@@ -27,8 +27,8 @@ class MultipleImageField(forms.FileField):
         files = data if isinstance(data, list | tuple) else [data] if data else []
         errors = []
         for upload in files:
-            super().clean(upload, initial)
             try:
+                super().clean(upload, initial)
                 check_image_upload(upload)
             except ValidationError as error:
                 errors.extend(f"{upload.name}: {message}" for message in error.messages)

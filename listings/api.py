@@ -73,7 +73,9 @@ class ListingViewSet(viewsets.ModelViewSet):
         if self.action == "list":
             return Listing.objects.active().for_cards()
         if self.action == "retrieve":
-            return Listing.objects.visible_to(user).with_card_relations().with_gallery()
+            return (
+                Listing.objects.visible_to(user).with_card_relations().with_gallery().with_cover()
+            )
         if not user.is_authenticated:
             return Listing.objects.none()
         mine = Listing.objects.with_card_relations()
@@ -98,18 +100,22 @@ class ListingViewSet(viewsets.ModelViewSet):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         listing = services.listing_create(agent=request.user, data=serializer.validated_data)
-        return Response(self._detail(listing), status=status.HTTP_201_CREATED)
+        return Response(self._detail(self._read_back(listing)), status=status.HTTP_201_CREATED)
 
     def partial_update(self, request, *args, **kwargs):
         listing = self.get_object()
         serializer = self.get_serializer(listing, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         listing = services.listing_update(listing=listing, data=serializer.validated_data)
-        return Response(self._detail(listing))
+        return Response(self._detail(self._read_back(listing)))
 
     def destroy(self, request, *args, **kwargs):
         services.listing_remove(listing=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+    def _read_back(self, listing: Listing) -> Listing:
+        """The listing as a GET reads it: the database's price per m², the cover, the gallery."""
+        return selectors.listing_for_viewer(listing_id=listing.pk, user=self.request.user)
 
     def _detail(self, listing: Listing) -> dict:
         market = selectors.city_market_stats().get(listing.city_id)

@@ -84,7 +84,11 @@ def listing_for_viewer(*, listing_id: int, user) -> Listing:
     """A listing the user may see: active ones, and an agent's own in any status; else 404."""
     try:
         return (
-            Listing.objects.visible_to(user).with_card_relations().with_gallery().get(pk=listing_id)
+            Listing.objects.visible_to(user)
+            .with_card_relations()
+            .with_gallery()
+            .with_cover()
+            .get(pk=listing_id)
         )
     except Listing.DoesNotExist:
         raise Http404 from None

@@ -37,13 +37,13 @@ def _refuse(message: str):
 def read_upload(upload) -> bytes:
     max_bytes = settings.PHOTO_MAX_BYTES
     if upload.size is not None and upload.size > max_bytes:
-        _refuse(_("This file is larger than %(mb)d MB.") % {"mb": max_bytes // 1_000_000})
+        _refuse(_("This file is larger than %(mb)s MB.") % {"mb": f"{max_bytes / 1_000_000:g}"})
     upload.seek(0)
     content = upload.read(max_bytes + 1)
     if not content:
         _refuse(_("This file is empty."))
     if len(content) > max_bytes:
-        _refuse(_("This file is larger than %(mb)d MB.") % {"mb": max_bytes // 1_000_000})
+        _refuse(_("This file is larger than %(mb)s MB.") % {"mb": f"{max_bytes / 1_000_000:g}"})
     return content
 
 
@@ -60,8 +60,8 @@ def open_image(content: bytes) -> Image.Image:
 
 
 def _too_many_pixels_message() -> str:
-    return _("This photo has too many pixels: at most %(mp)d megapixels.") % {
-        "mp": settings.PHOTO_MAX_PIXELS // 1_000_000
+    return _("This photo has too many pixels: at most %(mp)s megapixels.") % {
+        "mp": f"{settings.PHOTO_MAX_PIXELS / 1_000_000:g}"
     }
 
 

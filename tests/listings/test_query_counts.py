@@ -173,3 +173,133 @@ def test_detail_page_query_count(client, market, django_assert_num_queries):
         response = client.get(f"/listings/{market[0].pk}/", HTTP_ACCEPT_LANGUAGE="en")
 
     assert response.status_code == 200
+
+
+# --- with photos ------------------------------------------------------------------------------
+
+
+def _fake_photos(listing, count, **fields):
+    """Ready photo rows with variants as processing records them; no files are needed to list them."""
+    from listings.models import ListingPhoto
+
+    return [
+        ListingPhoto(
+            listing=listing,
+            original=f"listings/{listing.pk}/originals/{number}.jpg",
+            content_hash=f"{listing.pk:032d}{number:032d}",
+            position=number,
+            status=ListingPhoto.Status.READY,
+            width=1600,
+            height=1200,
+            variants={
+                name: {
+                    "width": width,
+                    "height": width * 3 // 4,
+                    "jpeg": f"listings/{listing.pk}/{number}/{name}.jpeg",
+                    "webp": f"listings/{listing.pk}/{number}/{name}.webp",
+                }
+                for name, width in (("large", 1600), ("medium", 1000), ("thumb", 400))
+            },
+            **fields,
+        )
+        for number in range(count)
+    ]
+
+
+@pytest.fixture
+def market_with_photos(market):
+    """Every listing of the market with two ready photos; every third one's second is the cover."""
+    from listings.models import ListingPhoto
+
+    photos = []
+    for number, listing in enumerate(market):
+        first, second = _fake_photos(listing, 2)
+        second.is_cover = number % 3 == 0
+        photos += [first, second]
+    ListingPhoto.objects.bulk_create(photos)
+    return market
+
+
+@pytest.mark.parametrize("page_size", [5, 50])
+def test_api_list_with_covers_costs_one_query_whatever_the_page_size(
+    api_client, market_with_photos, django_assert_num_queries, page_size
+):
+    cache.clear()
+    with django_assert_num_queries(API_LIST_QUERIES):
+        response = api_client.get("/api/v1/listings/", {"page_size": page_size})
+
+    results = response.json()["results"]
+    assert len(results) == page_size
+    assert all(result["cover"] and result["cover"]["width"] == 400 for result in results)
+
+
+@pytest.mark.parametrize("page_size", [5, 50])
+def test_api_list_next_page_with_covers_costs_the_same(
+    api_client, market_with_photos, django_assert_num_queries, page_size
+):
+    next_link = api_client.get(
+        "/api/v1/listings/", {"page_size": page_size, "ordering": "price"}
+    ).json()["next"]
+    cache.clear()
+
+    with django_assert_num_queries(API_LIST_QUERIES):
+        response = api_client.get(next_link)
+
+    assert all(result["cover"] for result in response.json()["results"])
+
+
+@pytest.mark.parametrize("page_size", [5, 50])
+def test_search_page_with_covers_query_count_does_not_grow_with_the_page(
+    client, settings, market_with_photos, django_assert_num_queries, page_size
+):
+    settings.LISTINGS_PAGE_SIZE = page_size
+    cache.clear()
+
+    with django_assert_num_queries(SEARCH_QUERIES):
+        response = client.get("/listings/?ordering=price", HTTP_ACCEPT_LANGUAGE="en")
+
+    assert len(response.context["page"]) == page_size
+    assert response.content.decode().count("<picture>") == page_size
+
+
+@pytest.mark.parametrize("page_size", [5, 50])
+def test_home_page_with_covers_query_count(
+    client, settings, market_with_photos, django_assert_num_queries, page_size
+):
+    settings.LISTINGS_PAGE_SIZE = page_size
+    cache.clear()
+
+    with django_assert_num_queries(HOME_QUERIES):
+        response = client.get("/", HTTP_ACCEPT_LANGUAGE="en")
+
+    assert "<picture>" in response.content.decode()
+
+
+@pytest.mark.parametrize("photo_count", [1, 6])
+def test_api_detail_query_count_does_not_grow_with_the_photos(
+    api_client, market, django_assert_num_queries, photo_count
+):
+    from listings.models import ListingPhoto
+
+    ListingPhoto.objects.bulk_create(_fake_photos(market[0], photo_count))
+    cache.clear()
+
+    with django_assert_num_queries(API_DETAIL_QUERIES):
+        response = api_client.get(f"/api/v1/listings/{market[0].pk}/")
+
+    assert len(response.json()["photos"]) == photo_count
+
+
+@pytest.mark.parametrize("photo_count", [1, 6])
+def test_detail_page_query_count_does_not_grow_with_the_photos(
+    client, market, django_assert_num_queries, photo_count
+):
+    from listings.models import ListingPhoto
+
+    ListingPhoto.objects.bulk_create(_fake_photos(market[0], photo_count))
+    cache.clear()
+
+    with django_assert_num_queries(DETAIL_QUERIES):
+        response = client.get(f"/listings/{market[0].pk}/", HTTP_ACCEPT_LANGUAGE="en")
+
+    assert response.content.decode().count('class="gallery-slide"') == photo_count
