@@ -208,6 +208,7 @@ class ListingDetailSerializer(ListingListSerializer):
     heating_label = serializers.CharField(source="get_heating_display", read_only=True)
     condition_label = serializers.CharField(source="get_condition_display", read_only=True)
     city_median_price_per_m2 = serializers.SerializerMethodField()
+    agent_median_response_seconds = serializers.SerializerMethodField()
     photos = serializers.SerializerMethodField()
 
     class Meta(ListingListSerializer.Meta):
@@ -221,11 +222,19 @@ class ListingDetailSerializer(ListingListSerializer):
             "condition_label",
             "has_ownership_certificate",
             "city_median_price_per_m2",
+            "agent_median_response_seconds",
             "photos",
             "created_at",
             "updated_at",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_agent_median_response_seconds(self, listing):
+        """How long the agent usually takes to answer a buyer's first message (last 90 days)."""
+        from messaging.selectors import agent_median_response_seconds
+
+        return agent_median_response_seconds(listing.agent_id)
 
     @extend_schema_field(ListingPhotoSerializer(many=True))
     def get_photos(self, listing):

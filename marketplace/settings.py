@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "accounts",
     "photos",
     "listings",
+    "messaging",
 ]
 
 MIDDLEWARE = [
@@ -78,6 +79,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "messaging.context_processors.unread_messages",
             ],
         },
     },
@@ -268,6 +270,8 @@ PHOTO_MIN_SIDE = 200
 PHOTO_MAX_ATTEMPTS = 3
 PHOTO_STALE_AFTER_SECONDS = 300
 PHOTOS_PER_LISTING = 30
+MESSAGING_NEW_CONVERSATIONS_PER_HOUR = env.int("MESSAGING_NEW_CONVERSATIONS_PER_HOUR", default=10)
+MESSAGING_RESPONSE_TIME_CACHE_SECONDS = 600
 
 LOGGING = {
     "version": 1,

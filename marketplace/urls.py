@@ -9,12 +9,14 @@ from listings.views import home
 api_v1 = [
     path("", include("accounts.api_urls")),
     path("", include("listings.api_urls")),
+    path("", include("messaging.api_urls")),
 ]
 
 urlpatterns = [
     path("", home, name="home"),
     path("listings/", include("listings.urls")),
     path("accounts/", include("accounts.urls")),
+    path("inbox/", include("messaging.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),

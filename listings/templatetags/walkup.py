@@ -2,6 +2,7 @@ from decimal import Decimal
 
 from django import template
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 register = template.Library()
 
@@ -44,3 +45,16 @@ def percent_of(value, reference) -> int | None:
 @register.filter
 def absolute(value):
     return abs(value)
+
+
+@register.filter
+def response_time(seconds: int) -> str:
+    """An agent's typical answer time in words: '15 minutes', '3 hours', '2 days'."""
+    minutes = max(1, round(seconds / 60))
+    if minutes < 60:
+        return ngettext("%(count)d minute", "%(count)d minutes", minutes) % {"count": minutes}
+    hours = round(minutes / 60)
+    if hours < 48:
+        return ngettext("%(count)d hour", "%(count)d hours", hours) % {"count": hours}
+    days = round(hours / 24)
+    return ngettext("%(count)d day", "%(count)d days", days) % {"count": days}

@@ -118,7 +118,7 @@ def test_search_hegang_walkups_open_one_and_switch_to_chinese(page, hegang_marke
     expect(fact(page, "Condition")).to_have_text("Basic")
     expect(fact(page, "Year built")).to_have_text("1988")
     agent_card = page.locator(".agent-card")
-    expect(agent_card.get_by_role("heading", name="Agent")).to_be_visible()
+    expect(agent_card.get_by_role("heading", name="Agent", exact=True)).to_be_visible()
     expect(agent_card.locator(".agent-name")).to_contain_text("Jing Wang")
     expect(agent_card).to_contain_text("Hegang Homes")
     expect(agent_card).to_contain_text("Licence HLJ-0468")

@@ -1,0 +1,12 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from messaging.services import MAX_BODY
+
+
+class MessageForm(forms.Form):
+    body = forms.CharField(
+        label=_("Your message"),
+        max_length=MAX_BODY,
+        widget=forms.Textarea(attrs={"rows": 4, "maxlength": MAX_BODY}),
+    )

@@ -1,0 +1,97 @@
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from listings.models import Listing
+from listings.serializers import VariantSerializer, absolute_variant
+from messaging.models import Conversation, Message
+from messaging.services import MAX_BODY
+from photos.variants import variant_payload
+
+
+class MessageSerializer(serializers.ModelSerializer):
+    sender = serializers.IntegerField(source="sender_id", read_only=True)
+    mine = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Message
+        fields = ["id", "sender", "mine", "body", "sent_at", "read_at"]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.BooleanField())
+    def get_mine(self, message) -> bool:
+        return message.sender_id == self.context["request"].user.pk
+
+
+class MessageWriteSerializer(serializers.Serializer):
+    body = serializers.CharField(max_length=MAX_BODY, trim_whitespace=True)
+
+
+class ConversationStartSerializer(MessageWriteSerializer):
+    listing = serializers.PrimaryKeyRelatedField(queryset=Listing.objects.all())
+
+
+class PersonSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class ConversationListingSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    cover = VariantSerializer(allow_null=True)
+
+
+class LastMessageSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    body = serializers.CharField()
+    sender = serializers.IntegerField()
+    sent_at = serializers.DateTimeField()
+
+
+class ConversationSerializer(serializers.ModelSerializer):
+    listing = serializers.SerializerMethodField()
+    other_person = serializers.SerializerMethodField()
+    last_message = serializers.SerializerMethodField()
+    unread_count = serializers.IntegerField(read_only=True, default=0)
+
+    class Meta:
+        model = Conversation
+        fields = [
+            "id",
+            "listing",
+            "other_person",
+            "last_message",
+            "unread_count",
+            "created_at",
+            "last_message_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(ConversationListingSerializer)
+    def get_listing(self, conversation):
+        variants = getattr(conversation, "listing_cover_variants", None)
+        return {
+            "id": conversation.listing_id,
+            "title": conversation.listing.title,
+            "cover": absolute_variant(
+                self.context.get("request"), variant_payload(variants, "thumb")
+            ),
+        }
+
+    @extend_schema_field(PersonSerializer)
+    def get_other_person(self, conversation):
+        other = conversation.other_party(self.context["request"].user)
+        return {"id": other.pk, "name": other.display_name}
+
+    @extend_schema_field(LastMessageSerializer(allow_null=True))
+    def get_last_message(self, conversation):
+        if getattr(conversation, "last_message_id", None) is None:
+            return None
+        return {
+            "id": conversation.last_message_id,
+            "body": conversation.last_message_body,
+            "sender": conversation.last_message_sender_id,
+            "sent_at": serializers.DateTimeField().to_representation(
+                conversation.last_message_sent_at
+            ),
+        }

@@ -1,0 +1,105 @@
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from listings.models import Listing
+from messaging.models import Conversation, Message
+
+MAX_BODY = 5000
+
+
+def _clean_body(body: str) -> str:
+    body = (body or "").strip()
+    if not body:
+        raise ValidationError({"body": _("Write a message first.")})
+    if len(body) > MAX_BODY:
+        raise ValidationError(
+            {
+                "body": _("A message has at most %(max)d characters; this one has %(count)d.")
+                % {"max": MAX_BODY, "count": len(body)}
+            }
+        )
+    return body
+
+
+def _check_new_conversation_allowed(buyer: User) -> None:
+    limit = settings.MESSAGING_NEW_CONVERSATIONS_PER_HOUR
+    started = Conversation.objects.filter(
+        buyer=buyer, created_at__gte=timezone.now() - timedelta(hours=1)
+    ).count()
+    if started >= limit:
+        raise ValidationError(
+            {
+                "listing": _(
+                    "You have asked about %(limit)d flats in the last hour. "
+                    "Wait a little before asking about another."
+                )
+                % {"limit": limit}
+            }
+        )
+
+
+@transaction.atomic
+def conversation_start(*, buyer: User, listing: Listing, body: str) -> tuple[Conversation, bool]:
+    """A buyer asks the listing's agent; asking again about the same listing continues it."""
+    body = _clean_body(body)
+    if buyer.is_agent or not buyer.is_active:
+        raise ValidationError(_("Only buyers can ask agents about a listing."))
+    if not listing.is_public:
+        raise ValidationError({"listing": _("This flat is no longer on the market.")})
+    existing = Conversation.objects.filter(listing=listing, buyer=buyer).first()
+    if existing:
+        message_send(conversation=existing, sender=buyer, body=body)
+        return existing, False
+    _check_new_conversation_allowed(buyer)
+    try:
+        with transaction.atomic():
+            conversation = Conversation.objects.create(
+                listing=listing, buyer=buyer, agent_id=listing.agent_id
+            )
+    except IntegrityError:  # the same buyer asked twice at once
+        conversation = Conversation.objects.get(listing=listing, buyer=buyer)
+        message_send(conversation=conversation, sender=buyer, body=body)
+        return conversation, False
+    message_send(conversation=conversation, sender=buyer, body=body)
+    return conversation, True
+
+
+@transaction.atomic
+def message_send(*, conversation: Conversation, sender: User, body: str) -> Message:
+    if sender.pk not in (conversation.buyer_id, conversation.agent_id):
+        raise ValidationError(_("Only the two people in a conversation can write in it."))
+    body = _clean_body(body)
+    conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
+    now = timezone.now()
+    message = Message.objects.create(
+        conversation=conversation, sender=sender, body=body, sent_at=now
+    )
+    conversation.last_message_at = now
+    if sender.pk == conversation.buyer_id and conversation.first_buyer_message_at is None:
+        conversation.first_buyer_message_at = now
+    elif (
+        sender.pk == conversation.agent_id
+        and conversation.first_buyer_message_at is not None
+        and conversation.first_reply_seconds is None
+    ):
+        elapsed = now - conversation.first_buyer_message_at
+        conversation.first_reply_seconds = max(0, int(elapsed.total_seconds()))
+    conversation.save(
+        update_fields=["last_message_at", "first_buyer_message_at", "first_reply_seconds"]
+    )
+    return message
+
+
+def conversation_mark_read(*, conversation: Conversation, reader: User) -> int:
+    """Mark the other person's messages read; returns how many were unread."""
+    return (
+        conversation.messages.filter(read_at__isnull=True)
+        .exclude(sender=reader)
+        .update(read_at=timezone.now())
+    )

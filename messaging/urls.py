@@ -1,0 +1,11 @@
+from django.urls import path
+
+from messaging import views
+
+app_name = "messaging"
+
+urlpatterns = [
+    path("", views.inbox, name="inbox"),
+    path("<int:conversation_id>/", views.conversation, name="conversation"),
+    path("ask/<int:listing_id>/", views.ask_agent, name="ask"),
+]
