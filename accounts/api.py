@@ -33,7 +33,7 @@ class RegisterView(APIView):
     def post(self, request):
         serializer = RegisterSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        user = services.buyer_register(**serializer.validated_data)
+        user = services.buyer_register(**serializer.validated_data, language=request.LANGUAGE_CODE)
         return Response(MeSerializer(user).data, status=status.HTTP_201_CREATED)
 
 

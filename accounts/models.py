@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -13,6 +14,13 @@ class User(AbstractUser):
         AGENT = "agent", _("Agent")
 
     role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.BUYER)
+    language = models.CharField(
+        _("language"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        default=settings.LANGUAGE_CODE,
+        help_text=_("Emails are written in this language."),
+    )
 
     class Meta(AbstractUser.Meta):
         verbose_name = _("user")

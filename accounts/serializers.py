@@ -47,8 +47,24 @@ class AgentProfileSerializer(serializers.ModelSerializer):
 
 class MeSerializer(serializers.ModelSerializer):
     agent_profile = AgentProfileSerializer(read_only=True, allow_null=True)
+    unread_notifications = serializers.SerializerMethodField()
 
     class Meta:
         model = User
-        fields = ["id", "username", "email", "first_name", "last_name", "role", "agent_profile"]
+        fields = [
+            "id",
+            "username",
+            "email",
+            "first_name",
+            "last_name",
+            "role",
+            "language",
+            "agent_profile",
+            "unread_notifications",
+        ]
         read_only_fields = fields
+
+    def get_unread_notifications(self, user) -> int:
+        from notifications.selectors import unread_notification_count
+
+        return unread_notification_count(user)

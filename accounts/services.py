@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -30,11 +31,13 @@ def agents_group() -> Group:
     return group
 
 
-def buyer_register(*, username: str, password: str, email: str = "") -> User:
+def buyer_register(*, username: str, password: str, email: str = "", language: str = "") -> User:
     """Public sign-up: always a buyer, whatever the form or request body says."""
     if User.objects.filter(username__iexact=username).exists():
         raise ValidationError({"username": _("That username is taken.")})
     user = User(username=username, email=email, role=User.Role.BUYER)
+    if language in dict(settings.LANGUAGES):
+        user.language = language  # the language they signed up in: their emails' language
     user.set_password(password)
     user.full_clean(exclude=["password"])
     user.save()

@@ -20,6 +20,7 @@ def signup(request):
                 username=form.cleaned_data["username"],
                 password=form.cleaned_data["password1"],
                 email=form.cleaned_data.get("email", ""),
+                language=request.LANGUAGE_CODE,
             )
         except ValidationError as error:
             form.add_error(None, error)

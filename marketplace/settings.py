@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "photos",
     "listings",
     "messaging",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -80,6 +81,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "messaging.context_processors.unread_messages",
+                "notifications.context_processors.unread_notifications",
             ],
         },
     },
@@ -210,6 +212,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "listings.tasks.refresh_city_market_stats",
         "schedule": 300.0,
     },
+    # The email outbox: notifications not yet emailed (gathered ones, or the broker was down).
+    "send-due-notification-emails": {
+        "task": "notifications.tasks.send_due_notification_emails",
+        "schedule": 60.0,
+    },
     # The outbox sweep: photos whose task never reached a worker (Redis or the worker was down).
     "requeue-stale-photos": {
         "task": "listings.tasks.requeue_stale_photos",
@@ -272,6 +279,10 @@ PHOTO_STALE_AFTER_SECONDS = 300
 PHOTOS_PER_LISTING = 30
 MESSAGING_NEW_CONVERSATIONS_PER_HOUR = env.int("MESSAGING_NEW_CONVERSATIONS_PER_HOUR", default=10)
 MESSAGING_RESPONSE_TIME_CACHE_SECONDS = 600
+# At most one email per conversation (or other group) in this many seconds; later ones gather.
+NOTIFICATION_EMAIL_GATHER_SECONDS = env.int("NOTIFICATION_EMAIL_GATHER_SECONDS", default=600)
+# Where links in emails point.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 
 LOGGING = {
     "version": 1,

@@ -17,12 +17,9 @@ from messaging.serializers import (
     MessageSerializer,
     MessageWriteSerializer,
 )
+from notifications.serializers import MarkedReadSerializer
 
 POLL_LIMIT = 200
-
-
-class MarkedReadSerializer(serializers.Serializer):
-    marked_read = serializers.IntegerField()
 
 
 class ConversationViewSet(viewsets.GenericViewSet):

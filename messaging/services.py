@@ -3,12 +3,15 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from listings.models import Listing
 from messaging.models import Conversation, Message
+from notifications.models import Kind
+from notifications.services import notifications_mark_read, notify
 
 MAX_BODY = 5000
 
@@ -93,11 +96,24 @@ def message_send(*, conversation: Conversation, sender: User, body: str) -> Mess
     conversation.save(
         update_fields=["last_message_at", "first_buyer_message_at", "first_reply_seconds"]
     )
+    notify(
+        recipient=conversation.other_party(sender),
+        kind=Kind.NEW_MESSAGE,
+        subject=message,
+        text=f"{sender.display_name}: {body[:120]}",
+        link=reverse("messaging:conversation", args=[conversation.pk]),
+        group_key=conversation_group(conversation),
+    )
     return message
 
 
+def conversation_group(conversation: Conversation) -> str:
+    return f"conversation:{conversation.pk}"
+
+
 def conversation_mark_read(*, conversation: Conversation, reader: User) -> int:
-    """Mark the other person's messages read; returns how many were unread."""
+    """Mark the other person's messages read, and their notifications; returns how many."""
+    notifications_mark_read(user=reader, group_key=conversation_group(conversation))
     return (
         conversation.messages.filter(read_at__isnull=True)
         .exclude(sender=reader)

@@ -122,8 +122,8 @@ def test_the_inbox_runs_the_same_queries_for_3_and_40_conversations(
         for _number in range(count - Conversation.objects.count()):
             conversation = _conversation(ListingFactory(), buyer)
             message_send(conversation=conversation, sender=conversation.agent, body="Hi")
-        # Session; user; the unread badge; the page count; one page of conversations.
-        with django_assert_num_queries(5):
+        # Session; user; the two unread badges; the page count; one page of conversations.
+        with django_assert_num_queries(6):
             response = client.get(reverse("messaging:inbox"))
         assert response.status_code == 200
 

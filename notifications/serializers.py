@@ -1,0 +1,27 @@
+from rest_framework import serializers
+
+from notifications.models import Kind, Notification
+
+
+class NotificationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Notification
+        fields = ["id", "kind", "text", "link", "created_at", "read_at"]
+        read_only_fields = fields
+
+
+class EmailSettingsSerializer(serializers.Serializer):
+    email = serializers.DictField(
+        child=serializers.BooleanField(),
+        help_text="Per kind of notification, whether to send it by email too.",
+    )
+
+    def validate_email(self, value):
+        unknown = sorted(set(value) - set(Kind.values))
+        if unknown:
+            raise serializers.ValidationError(f"Unknown kinds: {', '.join(unknown)}.")
+        return value
+
+
+class MarkedReadSerializer(serializers.Serializer):
+    marked_read = serializers.IntegerField()

@@ -1,0 +1,129 @@
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from notifications.models import EmailOptOut, Kind, Notification
+
+logger = logging.getLogger(__name__)
+
+
+def notify(
+    *, recipient: User, kind: str, subject, text: str, link: str, group_key: str
+) -> Notification:
+    """Record a notification in the caller's transaction; its email is tried after commit."""
+    notification = Notification.objects.create(
+        recipient=recipient,
+        kind=kind,
+        subject_type=ContentType.objects.get_for_model(subject),
+        subject_id=subject.pk,
+        group_key=group_key,
+        text=text[:300],
+        link=link,
+    )
+    transaction.on_commit(lambda: _queue_emails(recipient.pk))
+    return notification
+
+
+def notifications_mark_read(
+    *, user: User, ids: list[int] | None = None, group_key: str | None = None
+) -> int:
+    unread = Notification.objects.filter(recipient=user, read_at__isnull=True)
+    if ids is not None:
+        unread = unread.filter(pk__in=ids)
+    if group_key is not None:
+        unread = unread.filter(group_key=group_key)
+    return unread.update(read_at=timezone.now())
+
+
+def email_preferences_set(*, user: User, email_by_kind: dict[str, bool]) -> None:
+    with transaction.atomic():
+        for kind, wanted in email_by_kind.items():
+            if wanted:
+                EmailOptOut.objects.filter(user=user, kind=kind).delete()
+            else:
+                EmailOptOut.objects.get_or_create(user=user, kind=kind)
+
+
+def email_preferences(user: User) -> dict[str, bool]:
+    opted_out = set(EmailOptOut.objects.filter(user=user).values_list("kind", flat=True))
+    return {kind: kind not in opted_out for kind in Kind.values}
+
+
+def emails_send_due(*, recipient_id: int | None = None) -> int:
+    """Email what is due, one email per recipient and group; returns how many were sent.
+
+    Due: not read, not emailed, the kind not opted out, and no email for that group in the
+    gathering window. Rows are locked and marked in the transaction that sends, so two
+    workers (or a task and the sweep) never send the same notification twice.
+    """
+    pending = Notification.objects.filter(emailed_at__isnull=True, read_at__isnull=True)
+    if recipient_id is not None:
+        pending = pending.filter(recipient_id=recipient_id)
+    groups = pending.order_by().values_list("recipient_id", "group_key").distinct()
+    sent = 0
+    for group_recipient_id, group_key in list(groups):
+        sent += _send_group(group_recipient_id, group_key)
+    return sent
+
+
+def _send_group(recipient_id: int, group_key: str) -> int:
+    window_start = timezone.now() - timedelta(seconds=settings.NOTIFICATION_EMAIL_GATHER_SECONDS)
+    with transaction.atomic():
+        last_email = Notification.objects.filter(
+            recipient_id=recipient_id, group_key=group_key
+        ).aggregate(last=Max("emailed_at"))["last"]
+        if last_email and last_email > window_start:
+            return 0  # gathered: the sweep sends them once the window has passed
+        due = list(
+            Notification.objects.select_for_update(skip_locked=True)
+            .filter(
+                recipient_id=recipient_id,
+                group_key=group_key,
+                emailed_at__isnull=True,
+                read_at__isnull=True,
+            )
+            .exclude(kind__in=EmailOptOut.objects.filter(user_id=recipient_id).values("kind"))
+            .select_related("recipient")
+            .order_by("id")
+        )
+        if not due:
+            return 0
+        recipient = due[0].recipient
+        now = timezone.now()
+        Notification.objects.filter(pk__in=[n.pk for n in due]).update(emailed_at=now)
+        if recipient.email:
+            _send_email(recipient, due)
+    return 1 if recipient.email else 0
+
+
+def _send_email(recipient: User, notifications: list[Notification]) -> None:
+    with translation.override(recipient.language):
+        subject = _("Walkup: %(count)d new notification(s)") % {"count": len(notifications)}
+        lines = [
+            _("Hello %(name)s,") % {"name": recipient.display_name},
+            "",
+            *(f"- {n.text}\n  {settings.SITE_URL}{n.link}" for n in notifications),
+            "",
+            _("Turn these emails off in your notification settings: %(url)s")
+            % {"url": f"{settings.SITE_URL}/notifications/settings/"},
+        ]
+    send_mail(subject, "\n".join(lines), None, [recipient.email])
+
+
+def _queue_emails(recipient_id: int) -> None:
+    from notifications.tasks import send_notification_emails
+
+    try:
+        send_notification_emails.delay(recipient_id)
+    except Exception:  # the broker is down: the rows are the outbox, beat sends them
+        if getattr(send_notification_emails.app.conf, "task_always_eager", False):
+            raise
+        logger.warning("Could not queue emails for user %s; the sweep will.", recipient_id)

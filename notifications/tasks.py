@@ -1,0 +1,23 @@
+from celery import shared_task
+from django.db import DatabaseError
+
+from notifications import services
+
+
+@shared_task(
+    autoretry_for=(ConnectionError, TimeoutError, OSError, DatabaseError),
+    retry_backoff=10,
+    retry_backoff_max=300,
+    max_retries=5,
+    soft_time_limit=60,
+    time_limit=90,
+)
+def send_notification_emails(recipient_id: int) -> int:
+    """Email one user what is due now (later messages wait for the gathering window)."""
+    return services.emails_send_due(recipient_id=recipient_id)
+
+
+@shared_task(soft_time_limit=240, time_limit=300)
+def send_due_notification_emails() -> int:
+    """The outbox sweep: everything due, whoever it is for."""
+    return services.emails_send_due()
