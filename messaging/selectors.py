@@ -38,7 +38,7 @@ def conversations_for(user: User) -> QuerySet[Conversation]:
         .values("variants")[:1]
     )
     return (
-        Conversation.objects.filter(Q(buyer=user) | Q(agent=user))
+        _participating(user)
         .select_related("listing", "buyer", "agent")
         .annotate(
             last_message_id=Subquery(last.values("id")[:1]),
@@ -49,6 +49,15 @@ def conversations_for(user: User) -> QuerySet[Conversation]:
             listing_cover_variants=Subquery(cover, output_field=JSONField()),
         )
         .order_by("-last_message_at", "-id")
+    )
+
+
+def _participating(user: User) -> QuerySet[Conversation]:
+    """A user is the buyer or the agent of a conversation, by role: one index, no OR."""
+    return (
+        Conversation.objects.filter(agent=user)
+        if user.is_agent
+        else Conversation.objects.filter(buyer=user)
     )
 
 
@@ -75,9 +84,7 @@ def messages_in(*, conversation: Conversation, after_id: int | None = None) -> Q
 
 def unread_message_count(user: User) -> int:
     return (
-        Message.objects.filter(
-            Q(conversation__buyer=user) | Q(conversation__agent=user), read_at__isnull=True
-        )
+        Message.objects.filter(conversation__in=_participating(user), read_at__isnull=True)
         .exclude(sender=user)
         .count()
     )
