@@ -57,8 +57,15 @@ class NotificationViewSet(viewsets.GenericViewSet):
         request=EmailSettingsSerializer,
         responses=EmailSettingsSerializer,
     )
-    @action(detail=False, methods=["get", "put"], pagination_class=None)
-    def settings(self, request):
+    # Not named `settings`: DRF views keep their own configuration under that name.
+    @action(
+        detail=False,
+        methods=["get", "put"],
+        pagination_class=None,
+        url_path="settings",
+        url_name="settings",
+    )
+    def email_settings(self, request):
         if request.method == "PUT":
             changes = EmailSettingsSerializer(data=request.data)
             changes.is_valid(raise_exception=True)

@@ -30,6 +30,8 @@ class Notification(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
     emailed_at = models.DateTimeField(_("emailed at"), null=True, blank=True)
+    # Set when the recipient did not want this kind by email: it never waits in the outbox.
+    email_skipped = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]

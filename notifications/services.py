@@ -64,7 +64,9 @@ def emails_send_due(*, recipient_id: int | None = None) -> int:
     gathering window. Rows are locked and marked in the transaction that sends, so two
     workers (or a task and the sweep) never send the same notification twice.
     """
-    pending = Notification.objects.filter(emailed_at__isnull=True, read_at__isnull=True)
+    pending = Notification.objects.filter(
+        emailed_at__isnull=True, read_at__isnull=True, email_skipped=False
+    )
     if recipient_id is not None:
         pending = pending.filter(recipient_id=recipient_id)
     groups = pending.order_by().values_list("recipient_id", "group_key").distinct()
@@ -82,18 +84,25 @@ def _send_group(recipient_id: int, group_key: str) -> int:
         ).aggregate(last=Max("emailed_at"))["last"]
         if last_email and last_email > window_start:
             return 0  # gathered: the sweep sends them once the window has passed
-        due = list(
+        waiting = list(
             Notification.objects.select_for_update(skip_locked=True)
             .filter(
                 recipient_id=recipient_id,
                 group_key=group_key,
                 emailed_at__isnull=True,
                 read_at__isnull=True,
+                email_skipped=False,
             )
-            .exclude(kind__in=EmailOptOut.objects.filter(user_id=recipient_id).values("kind"))
             .select_related("recipient")
             .order_by("id")
         )
+        opted_out = set(
+            EmailOptOut.objects.filter(user_id=recipient_id).values_list("kind", flat=True)
+        )
+        skipped = [n.pk for n in waiting if n.kind in opted_out]
+        if skipped:  # not wanted by email now, so never later either
+            Notification.objects.filter(pk__in=skipped).update(email_skipped=True)
+        due = [n for n in waiting if n.kind not in opted_out]
         if not due:
             return 0
         recipient = due[0].recipient
