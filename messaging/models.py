@@ -3,6 +3,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from photos.variants import variant_payload
+
 
 class Conversation(models.Model):
     """One buyer and the listing's agent, about one listing: asking again continues it."""
@@ -51,6 +53,11 @@ class Conversation(models.Model):
 
     def __str__(self):
         return f"{self.listing} · {self.buyer}"
+
+    @property
+    def listing_cover(self) -> dict | None:
+        """The listing's cover thumbnail, from the inbox query's annotation."""
+        return variant_payload(getattr(self, "listing_cover_variants", None), "thumb")
 
     def other_party(self, user):
         return self.agent if user.pk == self.buyer_id else self.buyer

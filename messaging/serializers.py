@@ -5,7 +5,6 @@ from listings.models import Listing
 from listings.serializers import VariantSerializer, absolute_variant
 from messaging.models import Conversation, Message
 from messaging.services import MAX_BODY
-from photos.variants import variant_payload
 
 
 class MessageSerializer(serializers.ModelSerializer):
@@ -69,13 +68,10 @@ class ConversationSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(ConversationListingSerializer)
     def get_listing(self, conversation):
-        variants = getattr(conversation, "listing_cover_variants", None)
         return {
             "id": conversation.listing_id,
             "title": conversation.listing.title,
-            "cover": absolute_variant(
-                self.context.get("request"), variant_payload(variants, "thumb")
-            ),
+            "cover": absolute_variant(self.context.get("request"), conversation.listing_cover),
         }
 
     @extend_schema_field(PersonSerializer)
