@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from listings.models import Listing, ListingPhoto
+from marketplace.tasks import enqueue_or_leave_for_sweep
 from photos.processing import VARIANT_WIDTHS, ImageProcessingError, render_variants
 from photos.validation import check_image_upload
 from photos.variants import variant_names
@@ -267,14 +268,7 @@ def _queue_processing(photo_id: int) -> None:
 def _send_processing(photo_id: int) -> None:
     from listings.tasks import process_listing_photo
 
-    try:
-        process_listing_photo.delay(photo_id)
-    except Exception:  # the broker is down; the photo row is the outbox
-        if getattr(process_listing_photo.app.conf, "task_always_eager", False):
-            raise
-        logger.warning(
-            "Could not queue photo %s; the periodic sweep will.", photo_id, exc_info=True
-        )
+    enqueue_or_leave_for_sweep(process_listing_photo, photo_id, what=f"photo {photo_id}")
 
 
 def _photo_fail(photo: ListingPhoto, reason: str) -> ListingPhoto:

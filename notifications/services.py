@@ -1,4 +1,3 @@
-import logging
 from datetime import timedelta
 
 from django.conf import settings
@@ -10,9 +9,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from marketplace.tasks import enqueue_or_leave_for_sweep
 from notifications.models import EmailOptOut, Kind, Notification
-
-logger = logging.getLogger(__name__)
 
 
 def notify(
@@ -130,9 +128,6 @@ def _send_email(recipient: User, notifications: list[Notification]) -> None:
 def _queue_emails(recipient_id: int) -> None:
     from notifications.tasks import send_notification_emails
 
-    try:
-        send_notification_emails.delay(recipient_id)
-    except Exception:  # the broker is down: the rows are the outbox, beat sends them
-        if getattr(send_notification_emails.app.conf, "task_always_eager", False):
-            raise
-        logger.warning("Could not queue emails for user %s; the sweep will.", recipient_id)
+    enqueue_or_leave_for_sweep(
+        send_notification_emails, recipient_id, what=f"emails for user {recipient_id}"
+    )
