@@ -51,7 +51,7 @@ serve: $(VENV)/.runtime-installed
 
 # Needs GNU gettext; the compiled .mo files are committed, so nothing else does.
 messages: $(VENV)/.dev-installed
-	$(BIN)/python manage.py makemessages --locale zh_Hans --ignore '.venv/*' --ignore 'bench/*' --ignore 'tests/*' --no-obsolete
+	$(BIN)/python manage.py makemessages --locale zh_Hans --ignore '.venv/*' --ignore 'bench/*' --ignore 'tests/*' --no-obsolete --no-location
 	$(BIN)/python manage.py compilemessages --locale zh_Hans --ignore '.venv/*'
 
 audit: $(VENV)/.dev-installed

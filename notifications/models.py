@@ -8,6 +8,13 @@ from django.utils.translation import gettext_lazy as _
 
 class Kind(models.TextChoices):
     NEW_MESSAGE = "new_message", _("New message")
+    RENOVATION_UPDATE = "renovation_update", _("Renovation update")
+    RENOVATION_TASK_DONE = "renovation_task_done", _("Renovation task done")
+    RENOVATION_TASK_ACCEPTED = "renovation_task_accepted", _("Renovation task accepted")
+    RENOVATION_OVER_BUDGET = "renovation_over_budget", _("Renovation over budget")
+    PRICE_CUT = "price_cut", _("Price cut on a saved flat")
+    SEARCH_MATCH = "search_match", _("New flat for a saved search")
+    LISTING_EXPIRING = "listing_expiring", _("Listing about to expire")
 
 
 class Notification(models.Model):
