@@ -96,17 +96,26 @@ CARD_FIELDS = [
 ]
 
 
+# A listing back in draft keeps its first publication time but is nobody's business but its agent's.
+ONCE_PUBLISHED = Q(published_at__isnull=False) & ~Q(status="draft")
+
+
 class ListingQuerySet(models.QuerySet):
     def active(self):
         return self.filter(status=Listing.Status.ACTIVE)
 
+    def once_published(self):
+        """Listings that have been on the market, whatever became of them since: not drafts."""
+        return self.filter(ONCE_PUBLISHED)
+
     def visible_to(self, user):
-        """Active listings for everyone; an agent also sees every listing of their own."""
+        """Everyone sees a listing once it has been published (sold or withdrawn ones say so on
+        their page); an agent also sees every listing of their own."""
         if user.is_authenticated and user.is_superuser:
             return self.all()
         if user.is_authenticated:
-            return self.filter(Q(status=Listing.Status.ACTIVE) | Q(agent=user))
-        return self.active()
+            return self.filter(ONCE_PUBLISHED | Q(agent=user))
+        return self.once_published()
 
     def with_card_relations(self):
         return self.select_related("city", "district", "agent__agent_profile")

@@ -160,18 +160,20 @@ def test_only_an_active_listing_is_public(status, is_public):
     assert Listing(status=status).is_public is is_public
 
 
-def test_visible_to_gives_everyone_the_active_and_agents_their_own():
-    # Given an active listing, and a draft of one agent
+def test_visible_to_gives_everyone_what_was_published_and_agents_their_own():
+    # Given an active and a sold listing, a draft, and a listing put back in draft
     active = ListingFactory()
+    sold = ListingFactory(status=Listing.Status.SOLD)
     draft = ListingFactory(draft=True)
+    back_in_draft = ListingFactory(agent=draft.agent, status=Listing.Status.DRAFT)
     other_agent = AgentFactory()
     superuser = AgentFactory(is_superuser=True)
 
-    # Then the draft is visible to its agent and a superuser only
-    assert set(Listing.objects.visible_to(AnonymousUser())) == {active}
-    assert set(Listing.objects.visible_to(other_agent)) == {active}
-    assert set(Listing.objects.visible_to(draft.agent)) == {active, draft}
-    assert set(Listing.objects.visible_to(superuser)) == {active, draft}
+    # Then the drafts are visible to their agent and a superuser only
+    assert set(Listing.objects.visible_to(AnonymousUser())) == {active, sold}
+    assert set(Listing.objects.visible_to(other_agent)) == {active, sold}
+    assert set(Listing.objects.visible_to(draft.agent)) == {active, sold, draft, back_in_draft}
+    assert set(Listing.objects.visible_to(superuser)) == {active, sold, draft, back_in_draft}
 
 
 def test_default_order_is_newest_first_with_id_tie_break():

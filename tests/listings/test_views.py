@@ -418,10 +418,24 @@ def test_a_draft_is_not_found_for_anyone_else(web, agent, xiangyang, viewer):
     assert web.get(f"/listings/{draft.pk}/").status_code == 404
 
 
-@pytest.mark.parametrize("status", ["sold", "withdrawn", "reserved"])
-def test_a_listing_no_longer_for_sale_is_not_found_for_the_public(web, agent, xiangyang, status):
+@pytest.mark.parametrize(
+    ("status", "label"), [("sold", "Sold"), ("withdrawn", "Withdrawn"), ("reserved", "Reserved")]
+)
+def test_a_listing_no_longer_for_sale_says_so_to_the_public(web, agent, xiangyang, status, label):
     listing = ListingFactory(agent=agent, district=xiangyang, status=status)
 
+    response = web.get(f"/listings/{listing.pk}/")
+
+    assert response.status_code == 200
+    html = text_of(response)
+    assert f"This flat is no longer on the market: {label}." in html
+    assert "Message the agent" not in html
+
+
+def test_a_listing_put_back_in_draft_is_not_found_for_the_public(web, agent, xiangyang):
+    listing = ListingFactory(agent=agent, district=xiangyang, status="draft")  # published before
+
+    assert listing.published_at is not None
     assert web.get(f"/listings/{listing.pk}/").status_code == 404
 
 
