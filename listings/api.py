@@ -71,11 +71,9 @@ class ListingViewSet(viewsets.ModelViewSet):
     def get_queryset(self):
         user = self.request.user
         if self.action == "list":
-            return Listing.objects.active().for_cards()
+            return selectors.listing_cards(user=user).active()
         if self.action == "retrieve":
-            return (
-                Listing.objects.visible_to(user).with_card_relations().with_gallery().with_cover()
-            )
+            return selectors.listing_detail_queryset(user=user)
         if not user.is_authenticated:
             return Listing.objects.none()
         mine = Listing.objects.with_card_relations()

@@ -1,4 +1,5 @@
 import uuid
+from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
@@ -7,8 +8,9 @@ from django.core.files.storage import storages
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, OuterRef, Prefetch, Q, Subquery
-from django.db.models.functions import Cast, NullIf, Round
+from django.db.models.functions import Cast, Coalesce, NullIf, Round
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -122,7 +124,7 @@ class ListingQuerySet(models.QuerySet):
 
     def for_cards(self):
         """Just what a search card or list result shows: no descriptions, no password hashes."""
-        return self.with_card_relations().only(*CARD_FIELDS).with_cover()
+        return self.with_card_relations().only(*CARD_FIELDS).with_cover().with_price_cut_mark()
 
     def with_gallery(self):
         """Prefetch the ready photos, in order, as `ready_photos`: one query for the gallery."""
@@ -139,6 +141,41 @@ class ListingQuerySet(models.QuerySet):
             .values("variants")[:1]
         )
         return self.annotate(cover_variants=Subquery(cover, output_field=models.JSONField()))
+
+    # --- price history ---
+
+    def with_price_cut_mark(self):
+        """Annotate `price_cut_recently`: the latest price change within the last 14 days is a cut.
+
+        In the same query (a subquery per row over one index). A change exactly 14 days old still
+        counts; one a second older does not. A raise after a cut takes the mark away.
+        """
+        since = timezone.now() - PRICE_CUT_MARK_DAYS
+        latest = (
+            ListingPriceChange.objects.filter(listing=OuterRef("pk"), changed_at__gte=since)
+            .order_by("-changed_at", "-id")
+            .annotate(
+                is_cut=models.ExpressionWrapper(
+                    Q(new_price__lt=F("old_price")), output_field=models.BooleanField()
+                )
+            )
+            .values("is_cut")[:1]
+        )
+        return self.annotate(
+            price_cut_recently=Coalesce(
+                Subquery(latest, output_field=models.BooleanField()), models.Value(False)
+            )
+        )
+
+    def with_price_history(self):
+        """Prefetch the price changes, newest first, as `price_history`: one query."""
+        return self.prefetch_related(
+            Prefetch(
+                "price_changes",
+                queryset=ListingPriceChange.objects.order_by("-changed_at", "-id"),
+                to_attr="price_history",
+            )
+        )
 
 
 class Listing(models.Model):
@@ -238,6 +275,11 @@ class Listing(models.Model):
     published_at = models.DateTimeField(_("published at"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    # Set by the service when the listing goes off the market (sold, withdrawn...), cleared when
+    # it comes back: where days on market stop counting.
+    left_market_at = models.DateTimeField(
+        _("left the market at"), null=True, blank=True, editable=False
+    )
 
     objects = ListingQuerySet.as_manager()
 
@@ -325,6 +367,14 @@ class Listing(models.Model):
         """The card picture, from the `with_cover()` annotation."""
         return variant_payload(getattr(self, "cover_variants", None), "thumb")
 
+    @property
+    def days_on_market(self) -> int | None:
+        """Whole days from first publication to now, or to when it left the market."""
+        if self.published_at is None:
+            return None
+        until = self.left_market_at or timezone.now()
+        return max(0, (until - self.published_at).days)
+
 
 def _private_storage():
     return storages["private"]
@@ -401,3 +451,45 @@ class ListingPhoto(models.Model):
     def sizes(self) -> dict[str, dict | None]:
         """Each variant's URLs and size by name, for templates."""
         return {name: self.variant(name) for name in self.variants}
+
+
+# --- price history ------------------------------------------------------------------------
+
+PRICE_CUT_MARK_DAYS = timedelta(days=14)
+
+
+class ListingPriceChange(models.Model):
+    """One change of a listing's price, written by `listings.services.listing_update`."""
+
+    listing = models.ForeignKey(
+        Listing, on_delete=models.CASCADE, related_name="price_changes", verbose_name=_("listing")
+    )
+    old_price = models.PositiveIntegerField(_("old price (yuan)"))
+    new_price = models.PositiveIntegerField(_("new price (yuan)"))
+    changed_at = models.DateTimeField(_("changed at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+        verbose_name = _("price change")
+        verbose_name_plural = _("price changes")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(old_price=F("new_price")), name="listing_price_change_changes"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["listing", "-changed_at", "-id"], name="listing_price_change_latest"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.listing_id}: {self.old_price} → {self.new_price}"
+
+    @property
+    def is_cut(self) -> bool:
+        return self.new_price < self.old_price
+
+    @property
+    def difference(self) -> int:
+        return self.new_price - self.old_price

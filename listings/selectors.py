@@ -6,6 +6,7 @@ from django.core.cache import cache
 from django.db.models import Count
 from django.http import Http404
 
+from favorites.selectors import with_favorite_flag
 from listings.aggregates import Median
 from listings.filters import ListingFilterSet
 from listings.models import City, Listing
@@ -68,27 +69,41 @@ def cities_with_market() -> list[tuple[City, CityMarket]]:
     return [(city, stats.get(city.pk, CityMarket())) for city in City.objects.all()]
 
 
-def listing_search(*, params) -> ListingFilterSet:
+def listing_search(*, params, user=None) -> ListingFilterSet:
     """Public search over active listings; the caller reads `.qs`, `.form` and `.errors`.
 
     The filter set is always bound, so no parameters at all is a valid search for everything.
+    With a user, each card also knows whether that user saved it (in the same query).
     """
-    return ListingFilterSet(params, queryset=Listing.objects.active().for_cards())
+    return ListingFilterSet(params, queryset=listing_cards(user=user).active())
 
 
-def listing_newest(*, limit: int = 6) -> list[Listing]:
-    return list(Listing.objects.active().for_cards().order_by("-published_at", "-id")[:limit])
+def listing_newest(*, limit: int = 6, user=None) -> list[Listing]:
+    return list(listing_cards(user=user).active().order_by("-published_at", "-id")[:limit])
+
+
+def listing_cards(*, user=None):
+    """Listings with what a card shows, and whether `user` saved each."""
+    cards = Listing.objects.for_cards()
+    return cards if user is None else with_favorite_flag(cards, user=user)
 
 
 def listing_for_viewer(*, listing_id: int, user) -> Listing:
     """A listing the user may see: active ones, and an agent's own in any status; else 404."""
     try:
-        return (
-            Listing.objects.visible_to(user)
-            .with_card_relations()
-            .with_gallery()
-            .with_cover()
-            .get(pk=listing_id)
-        )
+        return listing_detail_queryset(user=user).get(pk=listing_id)
     except Listing.DoesNotExist:
         raise Http404 from None
+
+
+def listing_detail_queryset(*, user):
+    """What a listing page or API detail reads, in one query and two prefetches."""
+    listings = (
+        Listing.objects.visible_to(user)
+        .with_card_relations()
+        .with_gallery()
+        .with_cover()
+        .with_price_cut_mark()
+        .with_price_history()
+    )
+    return with_favorite_flag(listings, user=user)

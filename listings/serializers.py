@@ -2,7 +2,7 @@ from django.utils.functional import cached_property
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from listings.models import City, District, Listing, ListingPhoto
+from listings.models import City, District, Listing, ListingPhoto, ListingPriceChange
 from listings.services import EDITABLE_FIELDS
 from photos.processing import VARIANT_WIDTHS
 
@@ -135,6 +135,16 @@ class ListingListSerializer(serializers.ModelSerializer):
     district = DistrictSummarySerializer(read_only=True)
     agent = AgentSummarySerializer(read_only=True)
     cover = serializers.SerializerMethodField()
+    price_cut_recently = serializers.BooleanField(
+        read_only=True,
+        default=False,
+        help_text="The latest price change, within the last 14 days, was a cut.",
+    )
+    is_favorite = serializers.BooleanField(
+        read_only=True,
+        default=False,
+        help_text="Saved by the signed-in buyer; false for everyone else.",
+    )
 
     class Meta:
         model = Listing
@@ -157,6 +167,8 @@ class ListingListSerializer(serializers.ModelSerializer):
             "published_at",
             "agent",
             "cover",
+            "price_cut_recently",
+            "is_favorite",
         ]
         read_only_fields = fields
 
@@ -191,6 +203,8 @@ class ListingListSerializer(serializers.ModelSerializer):
                 "verified": bool(profile and profile.verified),
             },
             "cover": absolute_variant(self.context.get("request"), listing.cover_thumbnail),
+            "price_cut_recently": bool(getattr(listing, "price_cut_recently", False)),
+            "is_favorite": bool(getattr(listing, "is_favorite", False)),
         }
 
     @extend_schema_field(VariantSerializer(allow_null=True))
@@ -200,6 +214,15 @@ class ListingListSerializer(serializers.ModelSerializer):
     @cached_property
     def _published_at(self):
         return serializers.DateTimeField()
+
+
+class ListingPriceChangeSerializer(serializers.ModelSerializer):
+    is_cut = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = ListingPriceChange
+        fields = ["old_price", "new_price", "is_cut", "changed_at"]
+        read_only_fields = fields
 
 
 class ListingDetailSerializer(ListingListSerializer):
@@ -226,8 +249,26 @@ class ListingDetailSerializer(ListingListSerializer):
             "photos",
             "created_at",
             "updated_at",
+            "price_history",
+            "days_on_market",
         ]
         read_only_fields = fields
+
+    price_history = serializers.SerializerMethodField(
+        help_text="Every price change, newest first; the first price is not a change."
+    )
+    days_on_market = serializers.IntegerField(
+        read_only=True,
+        allow_null=True,
+        help_text="Whole days since first publication, until it left the market if it has.",
+    )
+
+    @extend_schema_field(ListingPriceChangeSerializer(many=True))
+    def get_price_history(self, listing):
+        changes = getattr(listing, "price_history", None)
+        if changes is None:
+            changes = listing.price_changes.order_by("-changed_at", "-id")
+        return ListingPriceChangeSerializer(changes, many=True).data
 
     @extend_schema_field(serializers.IntegerField(allow_null=True))
     def get_agent_median_response_seconds(self, listing):

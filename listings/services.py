@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from listings.models import Listing, ListingPhoto
+from listings.models import Listing, ListingPhoto, ListingPriceChange
 from marketplace.tasks import enqueue_or_leave_for_sweep
 from photos.processing import VARIANT_WIDTHS, ImageProcessingError, render_variants
 from photos.validation import check_image_upload
@@ -84,20 +84,61 @@ def listing_create(*, agent: User, data: dict[str, Any]) -> Listing:
 
 @transaction.atomic
 def listing_update(*, listing: Listing, data: dict[str, Any]) -> Listing:
+    stored_price, old_status = _lock_for_price_change(listing)
     for name in EDITABLE_FIELDS:
         if name in data:
             setattr(listing, name, data[name])
     if "status" in data:
         _apply_status(listing, data["status"])
+    _track_market_exit(listing, old_status)
     listing.full_clean()
     listing.save()
     # The database computes price per m²; Django reads generated columns back on insert only.
     listing.refresh_from_db(fields=["price_per_m2"])
+    _record_price_change(listing, old_price=stored_price)
     return listing
 
 
 def listing_set_status(*, listing: Listing, status: str) -> Listing:
     return listing_update(listing=listing, data={"status": status})
+
+
+# --- price history and days on market --------------------------------------------------
+
+ON_MARKET = {Status.ACTIVE, Status.RESERVED}
+
+
+def _lock_for_price_change(listing: Listing) -> tuple[int | None, str]:
+    """The stored price and status, locked: the caller's copy may already carry new values, and
+    two agents changing the price at once must each record the price the other left."""
+    stored = (
+        Listing.objects.select_for_update()
+        .filter(pk=listing.pk)
+        .values_list("price", "status")
+        .first()
+    )
+    return stored if stored else (None, listing.status)
+
+
+def _track_market_exit(listing: Listing, old_status: str) -> None:
+    if listing.status in ON_MARKET:
+        listing.left_market_at = None
+    elif old_status in ON_MARKET:
+        listing.left_market_at = timezone.now()
+
+
+def _record_price_change(listing: Listing, *, old_price: int | None) -> None:
+    """Keep the change (not the first price, not an unchanged one) and tell those who saved the
+    flat about a cut, in this transaction."""
+    if old_price is None or old_price == listing.price:
+        return
+    from favorites.services import favorites_notify_price_cut
+
+    change = ListingPriceChange.objects.create(
+        listing=listing, old_price=old_price, new_price=listing.price, changed_at=timezone.now()
+    )
+    if change.is_cut and listing.is_public:
+        favorites_notify_price_cut(listing=listing, change=change)
 
 
 @transaction.atomic

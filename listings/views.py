@@ -14,7 +14,7 @@ def home(request):
         "home.html",
         {
             "cities": selectors.cities_with_market(),
-            "newest": selectors.listing_newest(),
+            "newest": selectors.listing_newest(user=request.user),
             "search_form": ListingFilterSet().form,
         },
     )
@@ -22,7 +22,7 @@ def home(request):
 
 @require_GET
 def search(request):
-    filterset = selectors.listing_search(params=request.GET)
+    filterset = selectors.listing_search(params=request.GET, user=request.user)
     page = None
     if filterset.is_valid():
         paginator = Paginator(filterset.qs, settings.LISTINGS_PAGE_SIZE)

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "listings",
     "messaging",
     "notifications",
+    "favorites",
 ]
 
 MIDDLEWARE = [

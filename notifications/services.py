@@ -1,4 +1,5 @@
 from datetime import timedelta
+from functools import partial
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
@@ -28,6 +29,31 @@ def notify(
     )
     transaction.on_commit(lambda: _queue_emails(recipient.pk))
     return notification
+
+
+def notify_many(
+    *, recipients: list[User], kind: str, subject, text, link: str, group_key: str
+) -> list[Notification]:
+    """`notify` for many recipients at once: one insert; each recipient's email after commit.
+
+    `text` is a function of the recipient, so each reads it in their own language.
+    """
+    subject_type = ContentType.objects.get_for_model(subject)
+    notifications = Notification.objects.bulk_create(
+        Notification(
+            recipient=recipient,
+            kind=kind,
+            subject_type=subject_type,
+            subject_id=subject.pk,
+            group_key=group_key,
+            text=text(recipient)[:300],
+            link=link,
+        )
+        for recipient in recipients
+    )
+    for recipient in recipients:
+        transaction.on_commit(partial(_queue_emails, recipient.pk))
+    return notifications
 
 
 def notifications_mark_read(

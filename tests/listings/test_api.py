@@ -38,6 +38,8 @@ LIST_FIELDS = {
     "published_at",
     "agent",
     "cover",
+    "price_cut_recently",
+    "is_favorite",
 }
 DETAIL_EXTRA_FIELDS = {
     "description",
@@ -46,6 +48,8 @@ DETAIL_EXTRA_FIELDS = {
     "heating_fee_per_m2",
     "has_ownership_certificate",
     "city_median_price_per_m2",
+    "price_history",
+    "days_on_market",
 }
 
 
@@ -117,6 +121,8 @@ def test_list_result_has_exactly_the_documented_fields(api_client, flat):
             "verified": True,
         },
         "cover": None,
+        "price_cut_recently": False,
+        "is_favorite": False,
     }
 
 

@@ -12,8 +12,9 @@ pytestmark = pytest.mark.django_db
 API_LIST_QUERIES = 1
 # A city parameter is checked against the cities first.
 API_LIST_WITH_CITY_QUERIES = 2
-# Listing; its ready photos; the city's median for the comparison; the agent's response time.
-API_DETAIL_QUERIES = 4
+# Listing; its ready photos; its price history; the city's median for the comparison; the
+# agent's response time.
+API_DETAIL_QUERIES = 5
 # The market figures (count and median per city, computed on a cold cache); the cities.
 CITIES_QUERIES = 2
 CITIES_WARM_CACHE_QUERIES = 1
@@ -23,9 +24,9 @@ HOME_QUERIES = 4
 SEARCH_QUERIES = 4
 # The same, after checking the city and the district parameters.
 SEARCH_WITH_CITY_AND_DISTRICT_QUERIES = 6
-# The listing with its relations; its ready photos; the city's median; the agent's response
-# time (cached after the first view).
-DETAIL_QUERIES = 4
+# The listing with its relations; its ready photos; its price history; the city's median; the
+# agent's response time (cached after the first view).
+DETAIL_QUERIES = 5
 
 
 @pytest.fixture
