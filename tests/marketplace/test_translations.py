@@ -50,6 +50,9 @@ def test_compiled_catalogue_matches_the_po_file():
             continue
         if isinstance(message.id, tuple):
             assert compiled.ngettext(*message.id, 2) == message.string[0], message.id
+        elif message.context:
+            translated = compiled.pgettext(message.context, message.id)
+            assert translated == message.string, (message.context, message.id)
         else:
             assert compiled.gettext(message.id) == message.string, message.id
 
