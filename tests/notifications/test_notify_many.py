@@ -1,0 +1,57 @@
+"""notify_many: one insert for many recipients, each email after commit as with notify()."""
+
+import pytest
+from django.contrib.contenttypes.models import ContentType
+from django.core import mail
+
+from notifications import services
+from notifications.models import EmailOptOut, Kind, Notification
+from tests.accounts.factories import BuyerFactory
+from tests.listings.factories import ListingFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _notify(recipients, listing):
+    return services.notify_many(
+        recipients=recipients,
+        kind=Kind.PRICE_CUT,
+        subject=listing,
+        text=lambda recipient: f"for {recipient.username}",
+        link=listing.get_absolute_url(),
+        group_key=f"price-cut:{listing.pk}",
+    )
+
+
+def test_each_recipient_gets_their_own_row_and_text_in_one_insert(django_assert_num_queries):
+    recipients = [BuyerFactory(username="ann"), BuyerFactory(username="bo")]
+    listing = ListingFactory()
+    ContentType.objects.clear_cache()
+
+    with django_assert_num_queries(2):  # the content type (then cached), the insert
+        _notify(recipients, listing)
+
+    assert sorted(Notification.objects.values_list("recipient__username", "text")) == [
+        ("ann", "for ann"),
+        ("bo", "for bo"),
+    ]
+
+
+def test_emails_go_after_commit_and_respect_opt_outs(django_capture_on_commit_callbacks):
+    wants, refuses = BuyerFactory(email="w@example.com"), BuyerFactory(email="r@example.com")
+    EmailOptOut.objects.create(user=refuses, kind=Kind.PRICE_CUT)
+    listing = ListingFactory()
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        _notify([wants, refuses], listing)
+    assert mail.outbox == []
+    for callback in callbacks:
+        callback()
+
+    assert [message.to for message in mail.outbox] == [["w@example.com"]]
+    assert Notification.objects.get(recipient=refuses).email_skipped
+
+
+def test_no_recipients_is_nothing():
+    assert _notify([], ListingFactory()) == []
+    assert not Notification.objects.exists()
