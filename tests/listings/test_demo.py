@@ -103,3 +103,41 @@ def test_demo_users_have_their_roles(demo):
     assert not any(buyer.is_agent or buyer.is_staff for buyer in buyers)
     assert User.objects.get(username="admin").is_superuser
     assert Listing.objects.filter(agent__in=agents).count() == Listing.objects.count()
+
+
+def test_demo_buyers_have_saved_flats_and_some_prices_were_cut(demo):
+    from favorites.models import Favorite
+    from listings.models import ListingPriceChange
+    from notifications.models import Kind, Notification
+
+    buyers = User.objects.filter(username__in=["buyer1", "buyer2", "buyer3"])
+    changes = ListingPriceChange.objects.all()
+
+    assert all(Favorite.objects.filter(user=buyer).count() >= 5 for buyer in buyers)
+    assert Favorite.objects.filter(listing__status=Listing.Status.SOLD).exists()
+    assert changes.count() >= 10
+    assert all(change.new_price < change.old_price for change in changes)
+    assert Listing.objects.for_cards().filter(price_cut_recently=True).exists()
+    assert (
+        Listing.objects.for_cards()
+        .filter(price_changes__isnull=False, price_cut_recently=False)
+        .exists()
+    )
+    assert all(
+        Notification.objects.filter(recipient=buyer, kind=Kind.PRICE_CUT).exists()
+        for buyer in buyers
+    )
+
+
+def test_running_it_again_saves_and_cuts_nothing_more(demo):
+    from favorites.models import Favorite
+    from listings.models import ListingPriceChange
+    from notifications.models import Notification
+
+    before = (Favorite.objects.count(), ListingPriceChange.objects.count())
+    notifications = Notification.objects.count()
+
+    load_demo()
+
+    assert (Favorite.objects.count(), ListingPriceChange.objects.count()) == before
+    assert Notification.objects.count() == notifications
