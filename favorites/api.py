@@ -1,7 +1,8 @@
 from django.conf import settings
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status, viewsets
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
@@ -62,7 +63,10 @@ class FavoriteViewSet(viewsets.GenericViewSet):
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )
 
-    @extend_schema(summary="Unsave a flat, by its listing id (404 when you had not saved it)")
+    @extend_schema(
+        summary="Unsave a flat, by its listing id (404 when you had not saved it)",
+        parameters=[OpenApiParameter("listing_id", OpenApiTypes.INT, OpenApiParameter.PATH)],
+    )
     def destroy(self, request, listing_id=None):
         if not services.favorite_remove(user=request.user, listing_id=int(listing_id)):
             raise Http404

@@ -6,9 +6,11 @@ from django.core.cache import cache
 
 from favorites.models import Favorite
 from listings import services
+from listings.models import Listing
 from tests.accounts.factories import BuyerFactory
 from tests.listings.test_query_counts import (
     API_LIST_QUERIES,
+    DETAIL_QUERIES,
     HOME_QUERIES,
     SEARCH_QUERIES,
     market,  # noqa: F401 - a fixture
@@ -76,3 +78,23 @@ def test_api_list_for_a_buyer_costs_one_query(
     assert len(results) == page_size
     assert any(result["is_favorite"] for result in results)
     assert any(result["price_cut_recently"] for result in results)
+
+
+@pytest.mark.parametrize("changes", [1, 8])
+def test_detail_page_for_a_buyer_does_not_grow_with_the_price_history(
+    client,
+    buyer,
+    django_assert_num_queries,
+    changes,
+):
+    listing = Listing.objects.active().order_by("id")[1]
+    for number in range(changes):
+        services.listing_update(listing=listing, data={"price": listing.price - 100 * (number + 1)})
+    client.force_login(buyer)
+    cache.clear()
+
+    # The visitor's queries, the login's, and the buyer's conversation about this flat, if any.
+    with django_assert_num_queries(DETAIL_QUERIES + LOGIN_QUERIES + 1):
+        response = client.get(listing.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en")
+
+    assert response.content.decode().count("<time") == changes + 2  # + first price, listed

@@ -274,3 +274,16 @@ def test_the_page_costs_the_same_whatever_the_page_size(
         response = client.get(LIST, HTTP_ACCEPT_LANGUAGE="en")
 
     assert len(response.context["page"]) == page_size
+
+
+def test_a_flat_off_the_market_offers_no_save_but_a_saved_one_can_be_unsaved(client, owner):
+    sold = ListingFactory(status=Listing.Status.SOLD)
+    saved_then_sold = FavoriteFactory(user=owner, listing=ListingFactory())
+    Listing.objects.filter(pk=saved_then_sold.listing_id).update(status=Listing.Status.SOLD)
+    client.force_login(owner)
+
+    sold_page = client.get(sold.get_absolute_url()).content.decode()
+    saved_page = client.get(saved_then_sold.listing.get_absolute_url()).content.decode()
+
+    assert 'class="save-form"' not in sold_page
+    assert 'aria-pressed="true"' in saved_page
