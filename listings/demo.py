@@ -334,6 +334,13 @@ def _demo_favorites_and_price_cuts(now) -> None:
     from favorites.models import Favorite
     from favorites.services import favorite_add
 
+    # Generated off the market: say when they left, halfway between publication and now.
+    for listing in Listing.objects.filter(
+        status__in=[Listing.Status.SOLD, Listing.Status.WITHDRAWN], left_market_at__isnull=True
+    ).exclude(published_at=None):
+        listing.left_market_at = listing.published_at + (now - listing.published_at) / 2
+        listing.save(update_fields=["left_market_at"])
+
     active = list(Listing.objects.active().order_by("id"))
     sold = Listing.objects.filter(status=Listing.Status.SOLD).order_by("id").first()
     to_cut = []

@@ -3,6 +3,17 @@
 import django.db.models.deletion
 import django.utils.timezone
 from django.db import migrations, models
+from django.db.models import F
+
+ON_MARKET_OR_DRAFT = ["active", "reserved", "draft"]
+
+
+def left_market_at_last_change(apps, schema_editor):
+    """Listings already off the market: their last change is the best guess of when they left."""
+    Listing = apps.get_model("listings", "Listing")
+    Listing.objects.filter(published_at__isnull=False).exclude(
+        status__in=ON_MARKET_OR_DRAFT
+    ).update(left_market_at=F("updated_at"))
 
 
 class Migration(migrations.Migration):
@@ -34,4 +45,5 @@ class Migration(migrations.Migration):
                 'constraints': [models.CheckConstraint(condition=models.Q(('old_price', models.F('new_price')), _negated=True), name='listing_price_change_changes')],
             },
         ),
+        migrations.RunPython(left_market_at_last_change, migrations.RunPython.noop),
     ]

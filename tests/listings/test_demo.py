@@ -141,3 +141,11 @@ def test_running_it_again_saves_and_cuts_nothing_more(demo):
 
     assert (Favorite.objects.count(), ListingPriceChange.objects.count()) == before
     assert Notification.objects.count() == notifications
+
+
+def test_demo_flats_off_the_market_stopped_counting_days(demo):
+    off_market = Listing.objects.filter(status__in=[Listing.Status.SOLD, Listing.Status.WITHDRAWN])
+
+    assert off_market.exists()
+    assert not off_market.filter(left_market_at=None).exists()
+    assert all(listing.published_at < listing.left_market_at for listing in off_market)
