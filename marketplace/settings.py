@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "listings",
     "messaging",
     "notifications",
+    "renovations",
 ]
 
 MIDDLEWARE = [
@@ -220,6 +221,11 @@ CELERY_BEAT_SCHEDULE = {
     # The outbox sweep: photos whose task never reached a worker (Redis or the worker was down).
     "requeue-stale-photos": {
         "task": "listings.tasks.requeue_stale_photos",
+        "schedule": 600.0,
+    },
+    # The same sweep for renovation update and receipt photos.
+    "requeue-stale-renovation-photos": {
+        "task": "renovations.tasks.requeue_stale_renovation_photos",
         "schedule": 600.0,
     },
 }
