@@ -270,6 +270,10 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ListingStatusEnum": "listings.models.Listing.Status",
         "PhotoStatusEnum": "listings.models.ListingPhoto.Status",
+        "RenovationStatusEnum": "renovations.models.RenovationProject.Status",
+        "RenovationTaskStatusEnum": "renovations.models.Task.Status",
+        "RenovationRoleEnum": "renovations.models.Role",
+        "RenovationMemberRoleEnum": "renovations.models.ProjectMember.MemberRole",
     },
 }
 

@@ -74,7 +74,9 @@ class MultiplePhotoField(forms.FileField):
 
 class UpdateForm(forms.Form):
     note = forms.CharField(
-        label=_("What was done"), widget=forms.Textarea(attrs={"rows": 3}), max_length=5000,
+        label=_("What was done"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=5000,
         required=False,
     )
     photos = MultiplePhotoField(label=_("Photos"), required=False)

@@ -249,5 +249,7 @@ def member_remove(request, project_id: int, member_id: int):
     project = _owned(request, project_id)
     member = get_object_or_404(project.members.select_related("project"), pk=member_id)
     services.member_remove(member=member, by=request.user)
-    flash.success(request, _("%(name)s no longer sees this project.") % {"name": member.user.display_name})
+    flash.success(
+        request, _("%(name)s no longer sees this project.") % {"name": member.user.display_name}
+    )
     return redirect(f"{project.get_absolute_url()}#members")
