@@ -203,8 +203,7 @@ def test_summary_against_hand_computed_values(api_client, world):
 def test_update_with_photos_is_multipart_and_keeps_both_times(
     api_client, world, django_capture_on_commit_callbacks
 ):
-    taken = date(2026, 11, 28)
-    exif = images.photo_exif(taken=__import__("datetime").datetime(2026, 11, 28, 9, 30))
+    exif = images.photo_exif(taken=datetime(2026, 11, 28, 9, 30))  # noqa: DTZ001 - EXIF has no zone
     api_client.force_authenticate(world.manager)
 
     with django_capture_on_commit_callbacks(execute=True):
