@@ -307,3 +307,10 @@ class RenovationPhoto(models.Model):
     @property
     def sizes(self) -> dict[str, dict | None]:
         return {name: self.variant(name) for name in self.variants}
+
+    @property
+    def days_old_when_received(self) -> int:
+        """Whole days between taking and sending: an old photo passed off as today's shows."""
+        if self.captured_at is None or self.received_at is None:
+            return 0
+        return max(0, (self.received_at - self.captured_at).days)

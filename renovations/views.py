@@ -131,7 +131,11 @@ def task_add(request, project_id: int):
 @require_POST
 def task_status(request, project_id: int, task_id: int):
     """The buttons on a task: start, mark done, accept (owner), reopen."""
-    project = _managed(request, project_id)
+    accepting = request.POST.get("status") == Task.Status.ACCEPTED
+    role_needed = Role.OWNER if accepting else Role.MANAGER
+    project = selectors.project_for(
+        user=request.user, project_id=project_id, role_needed=role_needed
+    )
     task = get_object_or_404(project.tasks, pk=task_id)
     try:
         services.task_set_status(task=task, by=request.user, status=request.POST.get("status"))
