@@ -26,6 +26,13 @@ class ProjectForm(forms.ModelForm):
         widgets = {"start_date": DateInput(), "target_date": DateInput()}
 
 
+class ProjectEditForm(forms.ModelForm):
+    class Meta:
+        model = RenovationProject
+        fields = ["title", "address", "budget", "status", "start_date", "target_date"]
+        widgets = {"start_date": DateInput(), "target_date": DateInput()}
+
+
 class TaskForm(forms.ModelForm):
     class Meta:
         model = Task

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.project_list, name="list"),
     path("<int:project_id>/", views.project_detail, name="project"),
     path("<int:project_id>/summary/", views.project_summary, name="summary"),
+    path("<int:project_id>/edit/", views.project_edit, name="edit"),
     path("<int:project_id>/tasks/", views.task_add, name="task-add"),
     path("<int:project_id>/tasks/<int:task_id>/", views.task_edit, name="task-edit"),
     path("<int:project_id>/tasks/<int:task_id>/status/", views.task_status, name="task-status"),

@@ -10,6 +10,7 @@ from renovations.chart import budget_chart
 from renovations.forms import (
     ExpenseForm,
     MemberForm,
+    ProjectEditForm,
     ProjectForm,
     TaskEditForm,
     TaskForm,
@@ -105,6 +106,28 @@ def project_summary(request, project_id: int):
             "tasks": list(selectors.tasks_of(project)),
             "expenses": list(selectors.expenses_of(project)),
         },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def project_edit(request, project_id: int):
+    project = _owned(request, project_id)
+    form = ProjectEditForm(
+        request.POST or None, instance=selectors.projects_for(request.user).get(pk=project.pk)
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.project_update(project=project, by=request.user, data=form.cleaned_data)
+        except ValidationError as error:
+            _errors_to_form(form, error)
+        else:
+            return redirect(project)
+    return render(
+        request,
+        "renovations/project_edit.html",
+        {"project": project, "form": form},
+        status=400 if form.errors else 200,
     )
 
 

@@ -26,6 +26,14 @@ def _pages(world):
     return [
         ("get", url("project"), None, "viewer", 200),
         ("get", url("summary"), None, "viewer", 200),
+        ("get", url("edit"), None, "owner", 200),
+        (
+            "post",
+            url("edit"),
+            {"title": "新标题", "budget": 30_000, "status": "paused"},
+            "owner",
+            302,
+        ),
         ("get", url("task-edit", t), None, "manager", 200),
         (
             "post",
@@ -64,7 +72,7 @@ def _pages(world):
 
 
 @pytest.mark.parametrize("actor", ACTORS)
-@pytest.mark.parametrize("index", range(12))
+@pytest.mark.parametrize("index", range(14))
 def test_access_matrix(client, world, actor, index):
     method, url, data, role_needed, success = _pages(world)[index]
     if world.user(actor):
@@ -125,6 +133,19 @@ def test_bad_input_comes_back_with_the_message_and_what_was_typed(client):
     page = response.content.decode()
     assert "The target date cannot be before the start." in page
     assert 'value="我的房子"' in page
+
+
+def test_the_owner_changes_the_budget_and_a_bad_one_is_refused(client, world):
+    client.force_login(world.owner)
+    url = reverse("renovations:edit", args=[world.project.pk])
+
+    refused = client.post(url, {"title": "T", "budget": "-1", "status": "in_progress"})
+    client.post(url, {"title": "T", "budget": "30000", "status": "paused"})
+
+    assert refused.status_code == 400
+    assert "greater than or equal to 0" in refused.content.decode()
+    world.project.refresh_from_db()
+    assert (world.project.budget, world.project.status) == (30_000, "paused")
 
 
 def test_an_expense_refused_keeps_the_form(client, world):
