@@ -1,6 +1,9 @@
+import re
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from listings.models import Listing
 from renovations.models import Expense, ProjectMember, RenovationProject, Task
 
 PHOTO_ACCEPT = "image/jpeg,image/png,image/webp,image/heic,image/heif,.heic,.heif"
@@ -13,7 +16,16 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
+LISTING_NUMBER = re.compile(r"^(?:.*/listings/)?(\d+)/?(?:[?#].*)?$")
+
+
 class ProjectForm(forms.ModelForm):
+    listing_link = forms.CharField(
+        label=_("Walkup listing (optional)"),
+        required=False,
+        max_length=300,
+        help_text=_("Paste the address of the flat's page on Walkup, or its number."),
+    )
     from_template = forms.BooleanField(
         label=_("Start from the small-flat template (eight steps in the order the trades come)"),
         required=False,
@@ -24,6 +36,16 @@ class ProjectForm(forms.ModelForm):
         model = RenovationProject
         fields = ["title", "address", "budget", "start_date", "target_date"]
         widgets = {"start_date": DateInput(), "target_date": DateInput()}
+
+    def clean_listing_link(self) -> Listing | None:
+        link = self.cleaned_data["listing_link"].strip()
+        if not link:
+            return None
+        match = LISTING_NUMBER.match(link)
+        listing = Listing.objects.filter(pk=match.group(1)).first() if match else None
+        if listing is None:
+            raise forms.ValidationError(_("This is not the address of a flat on Walkup."))
+        return listing
 
 
 class ProjectEditForm(forms.ModelForm):

@@ -19,10 +19,11 @@ from renovations.forms import (
 from renovations.models import Role, Task
 
 
-def _errors_to_form(form, error: ValidationError) -> None:
+def _errors_to_form(form, error: ValidationError, renamed: dict | None = None) -> None:
     """A service's refusal shows on the field it names, or above the form."""
     if hasattr(error, "error_dict"):
         for field, messages in error.message_dict.items():
+            field = (renamed or {}).get(field, field)
             for message in messages:
                 form.add_error(field if field in form.fields else None, message)
     else:
@@ -36,12 +37,13 @@ def project_list(request):
     form = ProjectForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k != "from_template"}
+        data["listing"] = data.pop("listing_link")
         try:
             project = services.project_create(
                 owner=request.user, data=data, from_template=form.cleaned_data["from_template"]
             )
         except ValidationError as error:
-            _errors_to_form(form, error)
+            _errors_to_form(form, error, renamed={"listing": "listing_link"})
         else:
             return redirect(project)
     return render(

@@ -291,3 +291,31 @@ def test_list_endpoints_cost_a_fixed_number_of_queries(
     ]:
         with django_assert_num_queries(queries):
             assert api_client.get(path).status_code == 200
+
+
+def test_the_schema_documents_every_renovation_endpoint(api_client):
+    paths = api_client.get("/api/schema/", {"format": "json"}).json()["paths"]
+    for path in [
+        "/api/v1/renovations/",
+        "/api/v1/renovations/{id}/",
+        "/api/v1/renovations/{id}/summary/",
+        "/api/v1/renovations/{project_id}/members/",
+        "/api/v1/renovations/{project_id}/tasks/",
+        "/api/v1/renovations/{project_id}/tasks/{id}/accept/",
+        "/api/v1/renovations/{project_id}/expenses/",
+        "/api/v1/renovations/{project_id}/updates/",
+    ]:
+        assert path in paths, path
+    upload = paths["/api/v1/renovations/{project_id}/updates/"]["post"]["requestBody"]
+    assert "multipart/form-data" in upload["content"]
+
+
+@pytest.mark.parametrize("size", [1, 12])
+def test_the_members_list_costs_two_queries(api_client, world, django_assert_num_queries, size):
+    from tests.renovations.factories import MemberFactory
+
+    MemberFactory.create_batch(size, project=world.project)
+    api_client.force_authenticate(world.owner)
+    with django_assert_num_queries(2):  # the project with the role; the members with users
+        response = api_client.get(f"{BASE}/{world.project.pk}/members/")
+    assert len(response.json()) == size + 2

@@ -1,4 +1,5 @@
 import re
+from urllib.parse import urlsplit
 
 import pytest
 from django.urls import reverse
@@ -6,6 +7,7 @@ from django.urls import reverse
 from notifications.models import Kind, Notification
 from renovations.models import RenovationProject, Task
 from tests.accounts.factories import BuyerFactory
+from tests.listings.factories import ListingFactory
 from tests.photos import images
 from tests.renovations.conftest import ACTORS, expected_status
 from tests.renovations.factories import (
@@ -263,3 +265,49 @@ def test_list_page_queries_do_not_grow(client, django_assert_num_queries, size):
         response = client.get(reverse("renovations:list"))
 
     assert response.content.decode().count('class="project-row"') == size
+
+
+def test_a_project_links_to_the_listing_pasted_in_the_form(client):
+    listing = ListingFactory()
+    client.force_login(BuyerFactory())
+
+    client.post(
+        reverse("renovations:list"),
+        {"title": "T", "budget": "20000", "listing_link": f"http://x{listing.get_absolute_url()}"},
+    )
+
+    assert RenovationProject.objects.get().listing == listing
+
+
+@pytest.mark.parametrize("link", ["http://x/listings/abc/", "99999"])
+def test_a_link_that_is_no_listing_is_a_form_error(client, link):
+    client.force_login(BuyerFactory())
+    response = client.post(
+        reverse("renovations:list"), {"title": "T", "budget": "1", "listing_link": link}
+    )
+    assert response.status_code == 400
+    assert "not the address of a flat on Walkup" in response.content.decode()
+
+
+def test_a_draft_listing_of_someone_else_is_refused_on_its_field(client):
+    draft = ListingFactory(draft=True)
+    client.force_login(BuyerFactory())
+    response = client.post(
+        reverse("renovations:list"), {"title": "T", "budget": "1", "listing_link": str(draft.pk)}
+    )
+    assert response.status_code == 400
+    assert "Choose a listing you can see on Walkup." in response.content.decode()
+
+
+@pytest.mark.parametrize("page", ["project", "summary", "edit"])
+def test_pages_ask_no_other_host_and_every_image_and_field_is_labelled(client, world, page):
+    from tests.marketplace.test_pages_offline import _audit
+
+    RenovationPhotoFactory(update=world.update)
+    client.force_login(world.owner)
+
+    audit = _audit(client, reverse(f"renovations:{page}", args=[world.project.pk]))
+
+    assert all(not urlsplit(link).netloc for link in audit.links)
+    assert all(image.get("alt") for image in audit.images)
+    assert all(field.get("id") in audit.labelled_ids for field in audit.fields)
