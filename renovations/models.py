@@ -8,6 +8,7 @@ from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from photos.variants import variant_payload
@@ -304,8 +305,9 @@ class RenovationPhoto(models.Model):
     def variant(self, name: str) -> dict | None:
         return variant_payload(self.variants, name)
 
-    @property
+    @cached_property
     def sizes(self) -> dict[str, dict | None]:
+        """Each variant's URLs by name, computed once per photo however often a page reads them."""
         return {name: self.variant(name) for name in self.variants}
 
     @property
