@@ -6,10 +6,10 @@ from django.utils.translation import gettext as _
 
 from renovations.selectors import OVERRUN_TOLERANCE_PERCENT, Summary
 
-LABEL_WIDTH = 120
-BAR_AREA = 360
-ROW_HEIGHT = 28
-BAR_HEIGHT = 18
+LABEL_WIDTH = 110
+BAR_AREA = 300
+ROW_HEIGHT = 32
+BAR_HEIGHT = 22
 TOP = 8
 
 
