@@ -42,7 +42,9 @@ class ProjectForm(forms.ModelForm):
         if not link:
             return None
         match = LISTING_NUMBER.match(link)
-        listing = Listing.objects.filter(pk=match.group(1)).first() if match else None
+        listing = (
+            Listing.objects.once_published().filter(pk=match.group(1)).first() if match else None
+        )
         if listing is None:
             raise forms.ValidationError(_("This is not the address of a flat on Walkup."))
         return listing

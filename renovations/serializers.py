@@ -60,7 +60,7 @@ class ProjectSerializer(serializers.ModelSerializer):
 
 class ProjectWriteSerializer(serializers.ModelSerializer):
     listing = serializers.PrimaryKeyRelatedField(
-        queryset=Listing.objects.all(), required=False, allow_null=True
+        queryset=Listing.objects.once_published(), required=False, allow_null=True
     )
     from_template = serializers.BooleanField(
         required=False,

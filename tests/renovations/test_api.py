@@ -319,3 +319,21 @@ def test_the_members_list_costs_two_queries(api_client, world, django_assert_num
     with django_assert_num_queries(2):  # the project with the role; the members with users
         response = api_client.get(f"{BASE}/{world.project.pk}/members/")
     assert len(response.json()) == size + 2
+
+
+def test_a_draft_listing_cannot_be_linked_and_looks_like_none(api_client):
+    from tests.listings.factories import ListingFactory
+
+    api_client.force_authenticate(BuyerFactory())
+    draft, published = ListingFactory(draft=True), ListingFactory()
+
+    refused = api_client.post(
+        f"{BASE}/", {"title": "x", "budget": 1, "listing": draft.pk}, format="json"
+    )
+    linked = api_client.post(
+        f"{BASE}/", {"title": "x", "budget": 1, "listing": published.pk}, format="json"
+    )
+
+    assert refused.status_code == 400
+    assert "does not exist" in refused.json()["listing"][0]
+    assert linked.json()["listing"] == published.pk

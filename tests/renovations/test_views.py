@@ -289,14 +289,14 @@ def test_a_link_that_is_no_listing_is_a_form_error(client, link):
     assert "not the address of a flat on Walkup" in response.content.decode()
 
 
-def test_a_draft_listing_of_someone_else_is_refused_on_its_field(client):
+def test_a_draft_listing_of_someone_else_looks_like_no_listing(client):
     draft = ListingFactory(draft=True)
     client.force_login(BuyerFactory())
     response = client.post(
         reverse("renovations:list"), {"title": "T", "budget": "1", "listing_link": str(draft.pk)}
     )
     assert response.status_code == 400
-    assert "Choose a listing you can see on Walkup." in response.content.decode()
+    assert "not the address of a flat on Walkup" in response.content.decode()
 
 
 @pytest.mark.parametrize("page", ["project", "summary", "edit"])
