@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "messaging",
     "notifications",
     "favorites",
+    "renovations",
 ]
 
 MIDDLEWARE = [
@@ -223,6 +224,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "listings.tasks.requeue_stale_photos",
         "schedule": 600.0,
     },
+    # The same sweep for renovation update and receipt photos.
+    "requeue-stale-renovation-photos": {
+        "task": "renovations.tasks.requeue_stale_renovation_photos",
+        "schedule": 600.0,
+    },
 }
 
 # --- Django REST framework ----------------------------------------------------
@@ -265,6 +271,10 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ListingStatusEnum": "listings.models.Listing.Status",
         "PhotoStatusEnum": "listings.models.ListingPhoto.Status",
+        "RenovationStatusEnum": "renovations.models.RenovationProject.Status",
+        "RenovationTaskStatusEnum": "renovations.models.Task.Status",
+        "RenovationRoleEnum": "renovations.models.Role",
+        "RenovationMemberRoleEnum": "renovations.models.ProjectMember.MemberRole",
     },
 }
 

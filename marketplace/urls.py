@@ -12,6 +12,7 @@ api_v1 = [
     path("", include("messaging.api_urls")),
     path("", include("notifications.api_urls")),
     path("", include("favorites.api_urls")),
+    path("renovations/", include("renovations.api_urls")),
 ]
 
 urlpatterns = [
@@ -21,6 +22,7 @@ urlpatterns = [
     path("inbox/", include("messaging.urls")),
     path("notifications/", include("notifications.urls")),
     path("favorites/", include("favorites.urls")),
+    path("renovations/", include("renovations.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),

@@ -8,6 +8,7 @@ from rest_framework.test import APIClient
 
 from listings.models import ListingPhoto
 from marketplace.celery import app as celery_app
+from renovations.models import RenovationPhoto
 
 FILE_SYSTEM = "django.core.files.storage.FileSystemStorage"
 
@@ -66,5 +67,6 @@ def photo_storage(settings, tmp_path, monkeypatch) -> PhotoStorage:
     assert storages["default"].location == str(public)
     assert storages["private"].location == str(private)
     # A FileField calls its storage callable once, when the model class is built: point it here.
-    monkeypatch.setattr(ListingPhoto._meta.get_field("original"), "storage", storages["private"])
+    for model in (ListingPhoto, RenovationPhoto):
+        monkeypatch.setattr(model._meta.get_field("original"), "storage", storages["private"])
     return PhotoStorage(public=public, private=private)

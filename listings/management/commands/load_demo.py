@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from listings.demo import AGENTS, BUYERS, DEMO_PASSWORD, load_demo
+from renovations.demo import load_renovation_demo
 
 
 class Command(BaseCommand):
@@ -8,6 +9,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         summary = load_demo()
+        if load_renovation_demo():
+            self.stdout.write("Demo renovation: buyer1's project, agent1 managing, buyer2 viewing.")
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {summary['cities']} cities, {summary['active_listings']} active "

@@ -1,0 +1,100 @@
+from django.contrib import admin
+from django.db.models import Q
+
+from renovations.models import Expense, ProjectMember, RenovationProject, Task, Update
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        return True  # the parent admin decided who sees the project
+
+
+class MemberInline(ReadOnlyInline):
+    model = ProjectMember
+    fields = ["user", "role", "added_at"]
+    readonly_fields = fields
+
+
+class TaskInline(ReadOnlyInline):
+    model = Task
+    fields = [
+        "position",
+        "name",
+        "room",
+        "planned_start",
+        "planned_end",
+        "estimated_cost",
+        "status",
+    ]
+    readonly_fields = fields
+
+
+class ExpenseInline(ReadOnlyInline):
+    model = Expense
+    fields = ["spent_on", "amount", "category", "task", "note", "added_by"]
+    readonly_fields = fields
+
+
+class UpdateInline(ReadOnlyInline):
+    model = Update
+    fields = ["created_at", "author", "note"]
+    readonly_fields = fields
+
+
+@admin.register(RenovationProject)
+class RenovationProjectAdmin(admin.ModelAdmin):
+    """Read-only: an agent sees only the projects they are a member of; changes happen on the
+    site and the API, where the rules (who accepts, what is paid) are kept."""
+
+    list_display = ["title", "owner", "status", "budget", "start_date", "target_date"]
+    list_filter = ["status"]
+    search_fields = ["title", "address", "owner__username"]
+    list_select_related = ["owner"]
+    fields = [
+        "title",
+        "owner",
+        "address",
+        "listing",
+        "budget",
+        "status",
+        "start_date",
+        "target_date",
+        "over_budget_notified_at",
+        "created_at",
+    ]
+    readonly_fields = fields
+    inlines = [MemberInline, TaskInline, ExpenseInline, UpdateInline]
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        member_of = ProjectMember.objects.filter(user=request.user).values("project")
+        return queryset.filter(Q(pk__in=member_of) | Q(owner=request.user))
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_staff
+
+    def has_view_permission(self, request, obj=None):
+        if not (request.user.is_active and request.user.is_staff):
+            return False
+        return obj is None or self.get_queryset(request).filter(pk=obj.pk).exists()
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,258 @@
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import status, viewsets
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+
+from renovations import selectors, services
+from renovations.models import RenovationProject, Role
+from renovations.serializers import (
+    ExpenseSerializer,
+    ExpenseWriteSerializer,
+    MemberAddSerializer,
+    MemberRoleSerializer,
+    MemberSerializer,
+    ProjectSerializer,
+    ProjectWriteSerializer,
+    SummarySerializer,
+    TaskSerializer,
+    UpdatePostSerializer,
+    UpdateSerializer,
+)
+
+
+class ProjectScoped(viewsets.ViewSet):
+    """Every endpoint reads its project through the one access check: 404 to outsiders."""
+
+    permission_classes = [IsAuthenticated]
+
+    def project(self, role_needed: str = Role.VIEWER) -> RenovationProject:
+        return selectors.project_for(
+            user=self.request.user,
+            project_id=self.kwargs["project_id"],
+            role_needed=role_needed,
+        )
+
+    def context(self) -> dict:
+        return {"request": self.request}
+
+
+class ProjectViewSet(viewsets.ViewSet):
+    permission_classes = [IsAuthenticated]
+
+    def _read(self, project_id: int) -> dict:
+        project = selectors.projects_for(self.request.user).get(pk=project_id)
+        return ProjectSerializer(project, context={"request": self.request}).data
+
+    @extend_schema(
+        summary="Your renovation projects and those you are a member of",
+        responses=ProjectSerializer(many=True),
+    )
+    def list(self, request):
+        projects = selectors.projects_for(request.user)
+        return Response(ProjectSerializer(projects, many=True, context={"request": request}).data)
+
+    @extend_schema(
+        summary="Start a project (buyers)",
+        request=ProjectWriteSerializer,
+        responses={201: ProjectSerializer},
+    )
+    def create(self, request):
+        serializer = ProjectWriteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        from_template = data.pop("from_template", False)
+        project = services.project_create(
+            owner=request.user, data=data, from_template=from_template
+        )
+        return Response(self._read(project.pk), status=status.HTTP_201_CREATED)
+
+    @extend_schema(summary="One project", responses=ProjectSerializer)
+    def retrieve(self, request, pk):
+        selectors.project_for(user=request.user, project_id=pk)
+        return Response(self._read(pk))
+
+    @extend_schema(
+        summary="Change a project (owner)",
+        request=ProjectWriteSerializer,
+        responses=ProjectSerializer,
+    )
+    def partial_update(self, request, pk):
+        project = selectors.project_for(user=request.user, project_id=pk, role_needed=Role.OWNER)
+        serializer = ProjectWriteSerializer(project, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        data = {k: v for k, v in serializer.validated_data.items() if k != "from_template"}
+        services.project_update(project=project, by=request.user, data=data)
+        return Response(self._read(pk))
+
+    @extend_schema(summary="Budget, spending by category and progress", responses=SummarySerializer)
+    def summary(self, request, pk):
+        project = selectors.project_for(user=request.user, project_id=pk)
+        return Response(SummarySerializer(selectors.project_summary(project)).data)
+
+
+class MemberViewSet(ProjectScoped):
+    @extend_schema(summary="Members (owner)", responses=MemberSerializer(many=True))
+    def list(self, request, project_id):
+        project = self.project(Role.OWNER)
+        return Response(MemberSerializer(selectors.members_of(project), many=True).data)
+
+    @extend_schema(
+        summary="Invite someone by username as manager or viewer (owner)",
+        request=MemberAddSerializer,
+        responses={201: MemberSerializer},
+    )
+    def create(self, request, project_id):
+        project = self.project(Role.OWNER)
+        serializer = MemberAddSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        member = services.member_add(project=project, by=request.user, **serializer.validated_data)
+        return Response(MemberSerializer(member).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Change a member's role (owner)",
+        request=MemberRoleSerializer,
+        responses=MemberSerializer,
+    )
+    def partial_update(self, request, project_id, pk):
+        project = self.project(Role.OWNER)
+        member = get_object_or_404(selectors.members_of(project), pk=pk)
+        serializer = MemberRoleSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        member = services.member_set_role(
+            member=member, by=request.user, role=serializer.validated_data["role"]
+        )
+        return Response(MemberSerializer(member).data)
+
+    @extend_schema(
+        summary="Remove a member: they lose access at once (owner)", responses={204: None}
+    )
+    def destroy(self, request, project_id, pk):
+        project = self.project(Role.OWNER)
+        member = get_object_or_404(selectors.members_of(project), pk=pk)
+        services.member_remove(member=member, by=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class TaskViewSet(ProjectScoped):
+    @extend_schema(summary="Tasks in order", responses=TaskSerializer(many=True))
+    def list(self, request, project_id):
+        project = self.project()
+        return Response(TaskSerializer(selectors.tasks_of(project), many=True).data)
+
+    @extend_schema(
+        summary="Add a task (owner or manager)",
+        request=TaskSerializer,
+        responses={201: TaskSerializer},
+    )
+    def create(self, request, project_id):
+        project = self.project(Role.MANAGER)
+        serializer = TaskSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = {k: v for k, v in serializer.validated_data.items() if k != "status"}
+        task = services.task_create(project=project, by=request.user, data=data)
+        return Response(TaskSerializer(task).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Change a task or its status (managers up to done; only the owner accepts)",
+        request=TaskSerializer,
+        responses=TaskSerializer,
+    )
+    def partial_update(self, request, project_id, pk):
+        project = self.project(Role.MANAGER)
+        task = get_object_or_404(project.tasks, pk=pk)
+        serializer = TaskSerializer(task, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        task = services.task_update(task=task, by=request.user, data=serializer.validated_data)
+        return Response(TaskSerializer(task).data)
+
+    @extend_schema(
+        summary="Delete a task (owner or manager; accepted ones only the owner)",
+        responses={204: None},
+    )
+    def destroy(self, request, project_id, pk):
+        project = self.project(Role.MANAGER)
+        services.task_delete(task=get_object_or_404(project.tasks, pk=pk), by=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        summary="Accept a done task: pay only for what you approved (owner)",
+        request=None,
+        responses=TaskSerializer,
+    )
+    def accept(self, request, project_id, pk):
+        project = self.project(Role.OWNER)
+        task = services.task_accept(task=get_object_or_404(project.tasks, pk=pk), by=request.user)
+        return Response(TaskSerializer(task).data)
+
+
+class ExpenseViewSet(ProjectScoped):
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+
+    @extend_schema(summary="Expenses, newest first", responses=ExpenseSerializer(many=True))
+    def list(self, request, project_id):
+        project = self.project()
+        expenses = selectors.expenses_of(project)
+        return Response(ExpenseSerializer(expenses, many=True, context=self.context()).data)
+
+    @extend_schema(
+        summary="Record an expense, with an optional receipt photo (owner or manager)",
+        request={
+            "multipart/form-data": ExpenseWriteSerializer,
+            "application/json": ExpenseWriteSerializer,
+        },
+        responses={201: ExpenseSerializer},
+    )
+    def create(self, request, project_id):
+        project = self.project(Role.MANAGER)
+        serializer = ExpenseWriteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        receipt = data.pop("receipt", None)
+        expense = services.expense_add(project=project, by=request.user, data=data, receipt=receipt)
+        expense = selectors.expenses_of(project).get(pk=expense.pk)
+        return Response(
+            ExpenseSerializer(expense, context=self.context()).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+    @extend_schema(
+        summary="Delete an expense and its receipt (owner or manager)", responses={204: None}
+    )
+    def destroy(self, request, project_id, pk):
+        project = self.project(Role.MANAGER)
+        expense = get_object_or_404(project.expenses.select_related("project"), pk=pk)
+        services.expense_delete(expense=expense, by=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class UpdateViewSet(ProjectScoped):
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+
+    @extend_schema(summary="The timeline, newest first", responses=UpdateSerializer(many=True))
+    def list(self, request, project_id):
+        project = self.project()
+        updates = selectors.updates_of(project)
+        return Response(UpdateSerializer(updates, many=True, context=self.context()).data)
+
+    @extend_schema(
+        summary="Post an update with photos (owner or manager)",
+        request={"multipart/form-data": UpdatePostSerializer},
+        responses={201: UpdateSerializer},
+    )
+    def create(self, request, project_id):
+        project = self.project(Role.MANAGER)
+        photos = request.FILES.getlist("photos")
+        serializer = UpdatePostSerializer(data={"note": request.data.get("note", "")})
+        serializer.is_valid(raise_exception=True)
+        update = services.update_post(
+            project=project,
+            by=request.user,
+            note=serializer.validated_data.get("note", ""),
+            photos=photos,
+        )
+        update = selectors.updates_of(project).get(pk=update.pk)
+        return Response(
+            UpdateSerializer(update, context=self.context()).data, status=status.HTTP_201_CREATED
+        )

@@ -1,0 +1,536 @@
+"""Writes: every change to a renovation goes through here, checked and in one transaction."""
+
+import logging
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from accounts.models import User
+from listings.models import Listing
+from marketplace.tasks import enqueue_or_leave_for_sweep
+from notifications.models import Kind
+from notifications.services import notify
+from photos.processing import VARIANT_WIDTHS, ImageProcessingError, render_variants
+from photos.storage import delete_names, store_variants
+from photos.validation import check_image_upload
+from photos.variants import variant_names
+from renovations import selectors
+from renovations.models import (
+    Expense,
+    ProjectMember,
+    RenovationPhoto,
+    RenovationProject,
+    Role,
+    Task,
+    Update,
+)
+
+logger = logging.getLogger(__name__)
+
+PROJECT_FIELDS = ("title", "address", "listing", "budget", "start_date", "target_date", "status")
+TASK_FIELDS = ("name", "room", "planned_start", "planned_end", "estimated_cost", "position")
+EXPENSE_FIELDS = ("amount", "category", "spent_on", "note", "task")
+PHOTOS_PER_UPDATE = 10
+TASKS_PER_PROJECT = 200
+
+
+@dataclass(frozen=True)
+class TemplateTask:
+    name: str
+    room: str
+    estimated_cost: int
+    days: int
+
+
+# A small flat (about 50 m²) in the northeast, in the order the trades come: ¥24,500 in all.
+SMALL_FLAT_TEMPLATE = [
+    TemplateTask(
+        gettext_noop("Demolition and rubbish removal"), gettext_noop("Whole flat"), 1500, 3
+    ),
+    TemplateTask(gettext_noop("Plumbing and electrics"), gettext_noop("Whole flat"), 4500, 7),
+    TemplateTask(gettext_noop("Windows and wall insulation"), gettext_noop("Whole flat"), 4000, 4),
+    TemplateTask(
+        gettext_noop("Tiling and wet work"), gettext_noop("Kitchen and bathroom"), 4500, 10
+    ),
+    TemplateTask(
+        gettext_noop("Carpentry: doors and skirting"), gettext_noop("Whole flat"), 3000, 6
+    ),
+    TemplateTask(gettext_noop("Painting walls and ceilings"), gettext_noop("Whole flat"), 2500, 5),
+    TemplateTask(
+        gettext_noop("Fitting the kitchen and bathroom"),
+        gettext_noop("Kitchen and bathroom"),
+        4000,
+        4,
+    ),
+    TemplateTask(gettext_noop("Final cleaning"), gettext_noop("Whole flat"), 500, 1),
+]
+
+Status = Task.Status
+
+
+def _require(project: RenovationProject, by: User, role_needed: str) -> str:
+    """The services check roles too, whoever calls them (web, API, admin, demo)."""
+    role = selectors.role_of(project, by)
+    if role is None or selectors.RANK[role] < selectors.RANK[role_needed]:
+        raise PermissionDenied(selectors._not_allowed_message(role_needed))
+    return role
+
+
+def _group(project: RenovationProject) -> str:
+    return f"renovation:{project.pk}"
+
+
+def _tell(recipient: User, project: RenovationProject, kind: str, subject, message, **values):
+    """Notify in the recipient's language, whatever language the writer uses."""
+    with translation.override(recipient.language):
+        text = _(message) % {"project": project.title, **values}
+    notify(
+        recipient=recipient,
+        kind=kind,
+        subject=subject,
+        text=text,
+        link=project.get_absolute_url(),
+        group_key=_group(project),
+    )
+
+
+# --- projects -------------------------------------------------------------------------
+
+
+def _check_listing(owner: User, listing: Listing | None) -> None:
+    if listing is not None and not Listing.objects.visible_to(owner).filter(pk=listing.pk).exists():
+        raise ValidationError({"listing": _("Choose a listing you can see on Walkup.")})
+
+
+def _template_tasks(project: RenovationProject) -> list[Task]:
+    tasks, start = [], project.start_date
+    for position, step in enumerate(SMALL_FLAT_TEMPLATE):
+        end = start + timedelta(days=step.days - 1) if start else None
+        tasks.append(
+            Task(
+                project=project,
+                name=_(step.name),
+                room=_(step.room),
+                estimated_cost=step.estimated_cost,
+                position=position,
+                planned_start=start,
+                planned_end=end,
+            )
+        )
+        start = end + timedelta(days=1) if end else None
+    return tasks
+
+
+@transaction.atomic
+def project_create(
+    *, owner: User, data: dict[str, Any], from_template: bool = False
+) -> RenovationProject:
+    """A buyer starts a project, empty or with the small-flat template's tasks (editable)."""
+    if owner.is_agent or not owner.is_active:
+        raise ValidationError(_("Only buyers can start a renovation project."))
+    project = RenovationProject(owner=owner, **{k: data[k] for k in PROJECT_FIELDS if k in data})
+    _check_listing(owner, project.listing)
+    project.full_clean()
+    project.save()
+    if from_template:
+        tasks = _template_tasks(project)
+        for task in tasks:
+            task.full_clean()
+        Task.objects.bulk_create(tasks)
+    return project
+
+
+@transaction.atomic
+def project_update(*, project: RenovationProject, by: User, data: dict[str, Any]):
+    _require(project, by, Role.OWNER)
+    project = RenovationProject.objects.select_for_update().get(pk=project.pk)
+    old_budget = project.budget
+    for name in PROJECT_FIELDS:
+        if name in data:
+            setattr(project, name, data[name])
+    if "listing" in data:
+        _check_listing(project.owner, project.listing)
+    project.full_clean()
+    if project.budget != old_budget:
+        # A new budget is a new plan: the owner is told again if spending passes this one.
+        project.over_budget_notified_at = None
+    project.save()
+    _check_overrun(project)
+    return project
+
+
+# --- members --------------------------------------------------------------------------
+
+
+@transaction.atomic
+def member_add(*, project: RenovationProject, by: User, username: str, role: str) -> ProjectMember:
+    _require(project, by, Role.OWNER)
+    user = User.objects.filter(username__iexact=(username or "").strip(), is_active=True).first()
+    if user is None:
+        raise ValidationError({"username": _("There is no Walkup user with this username.")})
+    if user.pk == project.owner_id:
+        raise ValidationError({"username": _("You own this project already.")})
+    if project.members.filter(user=user).exists():
+        raise ValidationError({"username": _("This person is already a member.")})
+    member = ProjectMember(project=project, user=user, role=role)
+    member.full_clean(exclude=["project", "user"])
+    member.save()
+    return member
+
+
+@transaction.atomic
+def member_set_role(*, member: ProjectMember, by: User, role: str) -> ProjectMember:
+    _require(member.project, by, Role.OWNER)
+    member.role = role
+    member.full_clean(exclude=["project", "user"])
+    member.save(update_fields=["role"])
+    return member
+
+
+@transaction.atomic
+def member_remove(*, member: ProjectMember, by: User) -> None:
+    """Access goes with the row: every read checks membership afresh."""
+    _require(member.project, by, Role.OWNER)
+    member.delete()
+
+
+# --- tasks ----------------------------------------------------------------------------
+
+
+def _apply_task_fields(task: Task, data: dict[str, Any]) -> None:
+    for name in TASK_FIELDS:
+        if name in data:
+            setattr(task, name, data[name])
+
+
+@transaction.atomic
+def task_create(*, project: RenovationProject, by: User, data: dict[str, Any]) -> Task:
+    _require(project, by, Role.MANAGER)
+    if project.tasks.count() >= TASKS_PER_PROJECT:
+        raise ValidationError(
+            _("A project has at most %(count)d tasks.") % {"count": TASKS_PER_PROJECT}
+        )
+    task = Task(project=project)
+    _apply_task_fields(task, data)
+    if "position" not in data:
+        last = project.tasks.order_by("-position").values_list("position", flat=True).first()
+        task.position = 0 if last is None else last + 1
+    task.full_clean()
+    task.save()
+    return task
+
+
+def _locked(task: Task) -> Task:
+    return Task.objects.select_for_update().select_related("project__owner").get(pk=task.pk)
+
+
+@transaction.atomic
+def task_update(*, task: Task, by: User, data: dict[str, Any]) -> Task:
+    task = _locked(task)
+    role = _require(task.project, by, Role.MANAGER)
+    if task.status == Status.ACCEPTED and role != Role.OWNER:
+        raise ValidationError(_("This task is accepted: only the owner can change it now."))
+    _apply_task_fields(task, data)
+    task.full_clean()
+    task.save()
+    if "status" in data and data["status"] != task.status:
+        return _set_status(task, by=by, role=role, status=data["status"])
+    return task
+
+
+@transaction.atomic
+def task_set_status(*, task: Task, by: User, status: str) -> Task:
+    """Managers move tasks up to done; only the owner accepts, or takes back an acceptance."""
+    task = _locked(task)
+    role = _require(task.project, by, Role.MANAGER)
+    return _set_status(task, by=by, role=role, status=status)
+
+
+def task_accept(*, task: Task, by: User) -> Task:
+    return task_set_status(task=task, by=by, status=Status.ACCEPTED)
+
+
+def _status_error(task: Task, role: str, status: str) -> str | None:
+    if status not in Status.values:
+        return _("Choose a valid status.")
+    if status == Status.ACCEPTED and role != Role.OWNER:
+        return _("Only the owner accepts a task: pay only for what you approved.")
+    if status == Status.ACCEPTED and task.status != Status.DONE:
+        return _("A task is accepted once it is marked done.")
+    if task.status == Status.ACCEPTED and role != Role.OWNER:
+        return _("This task is accepted: only the owner can change it now.")
+    return None
+
+
+def _set_status(task: Task, *, by: User, role: str, status: str) -> Task:
+    if status == task.status:
+        return task
+    error = _status_error(task, role, status)
+    if error:
+        raise ValidationError({"status": error})
+    now = timezone.now()
+    task.status = status
+    task.done_at = now if status == Status.DONE else task.done_at
+    task.accepted_at = now if status == Status.ACCEPTED else None
+    if status in (Status.TODO, Status.IN_PROGRESS):
+        task.done_at = None
+    task.save(update_fields=["status", "done_at", "accepted_at"])
+    project = task.project
+    if status == Status.DONE and by.pk != project.owner_id:
+        _tell(
+            project.owner,
+            project,
+            Kind.RENOVATION_TASK_DONE,
+            task,
+            gettext_noop("%(project)s: %(who)s marked “%(task)s” done. Check it and accept it."),
+            who=by.display_name,
+            task=task.name,
+        )
+    if status == Status.ACCEPTED:
+        for member in project.members.select_related("user"):
+            _tell(
+                member.user,
+                project,
+                Kind.RENOVATION_TASK_ACCEPTED,
+                task,
+                gettext_noop("%(project)s: the owner accepted “%(task)s”."),
+                task=task.name,
+            )
+    return task
+
+
+@transaction.atomic
+def task_delete(*, task: Task, by: User) -> None:
+    task = _locked(task)
+    role = _require(task.project, by, Role.MANAGER)
+    if task.status == Status.ACCEPTED and role != Role.OWNER:
+        raise ValidationError(_("This task is accepted: only the owner can change it now."))
+    task.delete()
+
+
+# --- expenses -------------------------------------------------------------------------
+
+
+def _check_expense(project: RenovationProject, expense: Expense) -> None:
+    errors = {}
+    if expense.task_id is not None and expense.task.project_id != project.pk:
+        errors["task"] = _("This task belongs to another project.")
+    today = timezone.localdate()
+    if expense.spent_on and expense.spent_on > today:
+        errors["spent_on"] = _("An expense cannot be dated in the future.")
+    elif expense.spent_on and expense.spent_on < date(2000, 1, 1):
+        errors["spent_on"] = _("Enter a date from 2000 on.")
+    if errors:
+        raise ValidationError(errors)
+
+
+def expense_add(
+    *, project: RenovationProject, by: User, data: dict[str, Any], receipt=None
+) -> Expense:
+    """Record money spent, with an optional receipt photo through the photo checks."""
+    _require(project, by, Role.MANAGER)
+    checked = _check_photo(receipt, field="receipt") if receipt else None
+    expense = Expense(project=project, added_by=by)
+    for name in EXPENSE_FIELDS:
+        if name in data:
+            setattr(expense, name, data[name])
+    with transaction.atomic():
+        expense.full_clean(exclude=["project", "added_by"])
+        _check_expense(project, expense)
+        expense.save()
+        if checked:
+            _photo_store(project, checked, expense=expense)
+        _check_overrun(project)
+    return expense
+
+
+@transaction.atomic
+def expense_delete(*, expense: Expense, by: User) -> None:
+    project = expense.project
+    _require(project, by, Role.MANAGER)
+    receipt = RenovationPhoto.objects.filter(expense=expense).first()
+    if receipt:
+        _delete_files_after_commit(receipt)
+    expense.delete()
+    _check_overrun(project)
+
+
+def _check_overrun(project: RenovationProject) -> None:
+    """Tell the owner once when spending passes the budget by more than 8 %.
+
+    Once told, the owner is not told again for this budget, even when an expense is deleted
+    and spending dips under and rises again; changing the budget starts afresh.
+    """
+    project = RenovationProject.objects.select_for_update().get(pk=project.pk)
+    if project.over_budget_notified_at is not None:
+        return
+    spent = selectors.project_spent(project)
+    if not selectors.is_over_budget(spent=spent, budget=project.budget):
+        return
+    project.over_budget_notified_at = timezone.now()
+    project.save(update_fields=["over_budget_notified_at"])
+    _tell(
+        project.owner,
+        project,
+        Kind.RENOVATION_OVER_BUDGET,
+        project,
+        gettext_noop(
+            "%(project)s: spending is %(spent)s, more than 8 %% over the budget of %(budget)s."
+        ),
+        spent=f"¥{spent:,}",
+        budget=f"¥{project.budget:,}",
+    )
+
+
+# --- updates and photos ---------------------------------------------------------------
+
+
+def update_post(*, project: RenovationProject, by: User, note: str, photos=()) -> Update:
+    """A dated note from the site; each photo is checked before anything is stored."""
+    _require(project, by, Role.MANAGER)
+    note = (note or "").strip()
+    if not note and not photos:
+        raise ValidationError({"note": _("Write what was done, or add a photo.")})
+    if len(photos) > PHOTOS_PER_UPDATE:
+        raise ValidationError(
+            {"photos": _("At most %(count)d photos per update.") % {"count": PHOTOS_PER_UPDATE}}
+        )
+    checked = [_check_photo(upload, field="photos") for upload in photos]
+    with transaction.atomic():
+        update = Update(project=project, author=by, note=note)
+        update.full_clean(exclude=["project", "author"])
+        update.save()
+        for photo in checked:
+            _photo_store(project, photo, update=update)
+        if by.pk != project.owner_id:
+            _tell(
+                project.owner,
+                project,
+                Kind.RENOVATION_UPDATE,
+                update,
+                gettext_noop("%(project)s: %(who)s posted an update: %(note)s"),
+                who=by.display_name,
+                note=note[:100],
+            )
+    return update
+
+
+def _check_photo(upload, *, field: str):
+    try:
+        return check_image_upload(upload)
+    except ValidationError as error:
+        name = getattr(upload, "name", "")
+        messages = [f"{name}: {m}" if name else m for m in error.messages]
+        raise ValidationError({field: messages}) from None
+
+
+def _photo_store(project: RenovationProject, checked, **owner) -> RenovationPhoto:
+    photo = RenovationPhoto(
+        project=project,
+        content_hash=checked.sha256,
+        width=checked.width,
+        height=checked.height,
+        **owner,
+    )
+    photo.original.save(f"original{checked.extension}", ContentFile(checked.content), save=False)
+    try:
+        with transaction.atomic():
+            photo.full_clean(exclude=["original", "project", "update", "expense"])
+            photo.save()
+    except Exception:
+        photo.original.storage.delete(photo.original.name)
+        raise
+    transaction.on_commit(lambda: _send_processing(photo.pk))
+    return photo
+
+
+def photo_process(*, photo_id: int) -> RenovationPhoto | None:
+    """Make the variants a photo is missing; a second run finds none missing and does nothing."""
+    with transaction.atomic():
+        photo = RenovationPhoto.objects.select_for_update().filter(pk=photo_id).first()
+        if photo is None:
+            return None
+        missing = set(VARIANT_WIDTHS) - set(photo.variants)
+        if photo.status == RenovationPhoto.Status.FAILED or not missing:
+            return photo
+        if photo.attempts >= settings.PHOTO_MAX_ATTEMPTS:
+            reason = _("Processing stopped %(count)d times before it finished.") % {
+                "count": photo.attempts
+            }
+            return _photo_fail(photo, reason)
+        # Counted before the work, so a worker killed by this file still uses up an attempt.
+        photo.attempts += 1
+        photo.save(update_fields=["attempts"])
+
+    with photo.original.open("rb") as original:
+        content = original.read()
+    try:
+        rendered = render_variants(content, missing)
+    except ImageProcessingError as error:
+        return _photo_fail(
+            photo, _("This file could not be read as a photo: %(error)s") % {"error": error}
+        )
+    stored = store_variants(
+        rendered,
+        prefix=f"renovations/{photo.project_id}/{photo.pk}",
+        content_hash=photo.content_hash,
+    )
+
+    with transaction.atomic():
+        current = RenovationPhoto.objects.select_for_update().filter(pk=photo_id).first()
+        if current is None:  # deleted while we worked
+            transaction.on_commit(lambda: delete_names("default", variant_names(stored)))
+            return None
+        current.variants = {**current.variants, **stored}
+        current.width, current.height = rendered.width, rendered.height
+        current.captured_at = rendered.captured_at
+        current.status = RenovationPhoto.Status.READY
+        current.failure_reason = ""
+        current.processed_at = timezone.now()
+        current.save()
+    return current
+
+
+def photos_requeue_stale() -> int:
+    """Queue again the photos whose task never ran (broker or worker down when they came in)."""
+    cutoff = timezone.now() - timedelta(seconds=settings.PHOTO_STALE_AFTER_SECONDS)
+    stale = RenovationPhoto.objects.filter(
+        status=RenovationPhoto.Status.PENDING,
+        received_at__lt=cutoff,
+        attempts__lt=settings.PHOTO_MAX_ATTEMPTS,
+    ).values_list("pk", flat=True)
+    count = 0
+    for photo_id in stale.iterator():
+        _send_processing(photo_id)
+        count += 1
+    return count
+
+
+def _send_processing(photo_id: int) -> None:
+    from renovations.tasks import process_renovation_photo
+
+    enqueue_or_leave_for_sweep(
+        process_renovation_photo, photo_id, what=f"renovation photo {photo_id}"
+    )
+
+
+def _photo_fail(photo: RenovationPhoto, reason: str) -> RenovationPhoto:
+    photo.status = RenovationPhoto.Status.FAILED
+    photo.failure_reason = reason[:300]
+    photo.save(update_fields=["status", "failure_reason"])
+    return photo
+
+
+def _delete_files_after_commit(photo: RenovationPhoto) -> None:
+    public = variant_names(photo.variants)
+    original = [photo.original.name] if photo.original else []
+    transaction.on_commit(lambda: delete_names("default", public))
+    transaction.on_commit(lambda: delete_names("private", original))
