@@ -1,11 +1,9 @@
-import logging
 from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.core.files.storage import storages
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -13,11 +11,8 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from listings.models import Listing, ListingPhoto, ListingPriceChange
 from marketplace.tasks import enqueue_or_leave_for_sweep
-from photos.processing import VARIANT_WIDTHS, ImageProcessingError, render_variants
+from photos import pipeline as photo_pipeline
 from photos.validation import check_image_upload
-from photos.variants import variant_names
-
-logger = logging.getLogger(__name__)
 
 Status = Listing.Status
 
@@ -146,7 +141,7 @@ def listing_remove(*, listing: Listing) -> None:
     """A never-published listing is deleted; a published one is withdrawn so its history stays."""
     if listing.published_at is None:
         for photo in listing.photos.select_for_update():
-            _delete_files_after_commit(photo)
+            photo_pipeline.photo_files_delete_after_commit(photo)
         listing.delete()
     else:
         listing_set_status(listing=listing, status=Status.WITHDRAWN)
@@ -194,46 +189,12 @@ def photo_add(*, listing: Listing, upload, caption: str = "") -> ListingPhoto:
 
 
 def photo_process(*, photo_id: int) -> ListingPhoto | None:
-    """Make the variants a photo is missing; a second run finds none missing and does nothing."""
-    with transaction.atomic():
-        photo = ListingPhoto.objects.select_for_update().filter(pk=photo_id).first()
-        if photo is None:
-            return None
-        missing = set(VARIANT_WIDTHS) - set(photo.variants)
-        if photo.status == ListingPhoto.Status.FAILED or not missing:
-            return photo
-        if photo.attempts >= settings.PHOTO_MAX_ATTEMPTS:
-            reason = _("Processing stopped %(count)d times before it finished.") % {
-                "count": photo.attempts
-            }
-            return _photo_fail(photo, reason)
-        # Counted before the work, so a worker killed by this file still uses up an attempt.
-        photo.attempts += 1
-        photo.save(update_fields=["attempts"])
-
-    with photo.original.open("rb") as original:
-        content = original.read()
-    try:
-        rendered = render_variants(content, missing)
-    except ImageProcessingError as error:
-        return _photo_fail(
-            photo, _("This file could not be read as a photo: %(error)s") % {"error": error}
-        )
-    stored = _store_variants(photo, rendered)
-
-    with transaction.atomic():
-        current = ListingPhoto.objects.select_for_update().filter(pk=photo_id).first()
-        if current is None:  # deleted while we worked
-            transaction.on_commit(lambda: _delete_names(storages["default"], variant_names(stored)))
-            return None
-        current.variants = {**current.variants, **stored}
-        current.width, current.height = rendered.width, rendered.height
-        current.captured_at = rendered.captured_at
-        current.status = ListingPhoto.Status.READY
-        current.failure_reason = ""
-        current.processed_at = timezone.now()
-        current.save()
-    return current
+    """Make the variants a photo is missing (the task's work); a second run does nothing."""
+    return photo_pipeline.photo_process(
+        model=ListingPhoto,
+        photo_id=photo_id,
+        prefix=lambda photo: f"listings/{photo.listing_id}/{photo.pk}",
+    )
 
 
 def photo_update(*, photo: ListingPhoto, data: dict[str, Any]) -> ListingPhoto:
@@ -271,7 +232,9 @@ def photo_delete(*, photo: ListingPhoto) -> None:
     current = ListingPhoto.objects.select_for_update().filter(pk=photo.pk).first()
     if current is None:
         return
-    _delete_files_after_commit(current)  # the locked row names every variant a worker recorded
+    photo_pipeline.photo_files_delete_after_commit(
+        current
+    )  # the locked row names every variant a worker recorded
     current.delete()
 
 
@@ -310,39 +273,3 @@ def _send_processing(photo_id: int) -> None:
     from listings.tasks import process_listing_photo
 
     enqueue_or_leave_for_sweep(process_listing_photo, photo_id, what=f"photo {photo_id}")
-
-
-def _photo_fail(photo: ListingPhoto, reason: str) -> ListingPhoto:
-    photo.status = ListingPhoto.Status.FAILED
-    photo.failure_reason = reason[:300]
-    photo.save(update_fields=["status", "failure_reason"])
-    return photo
-
-
-def _store_variants(photo: ListingPhoto, rendered) -> dict[str, dict]:
-    storage = storages["default"]
-    stored = {}
-    for variant in rendered.variants:
-        entry = {"width": variant.width, "height": variant.height}
-        for key, content in variant.files.items():
-            name = f"listings/{photo.listing_id}/{photo.pk}/{variant.name}-{photo.content_hash[:12]}.{key}"
-            if storage.exists(name):  # left by a run that died before it recorded its work
-                storage.delete(name)
-            entry[key] = storage.save(name, ContentFile(content))
-        stored[variant.name] = entry
-    return stored
-
-
-def _delete_files_after_commit(photo: ListingPhoto) -> None:
-    public = variant_names(photo.variants)
-    original = [photo.original.name] if photo.original else []
-    transaction.on_commit(lambda: _delete_names(storages["default"], public))
-    transaction.on_commit(lambda: _delete_names(storages["private"], original))
-
-
-def _delete_names(storage, names: list[str]) -> None:
-    for name in names:
-        try:
-            storage.delete(name)
-        except OSError:
-            logger.warning("Could not delete %s", name, exc_info=True)

@@ -1,6 +1,5 @@
 """Writes: every change to a renovation goes through here, checked and in one transaction."""
 
-import logging
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -18,10 +17,8 @@ from listings.models import Listing
 from marketplace.tasks import enqueue_or_leave_for_sweep
 from notifications.models import Kind
 from notifications.services import notify
-from photos.processing import VARIANT_WIDTHS, ImageProcessingError, render_variants
-from photos.storage import delete_names, store_variants
+from photos import pipeline as photo_pipeline
 from photos.validation import check_image_upload
-from photos.variants import variant_names
 from renovations import selectors
 from renovations.models import (
     Expense,
@@ -32,8 +29,6 @@ from renovations.models import (
     Task,
     Update,
 )
-
-logger = logging.getLogger(__name__)
 
 PROJECT_FIELDS = ("title", "address", "listing", "budget", "start_date", "target_date", "status")
 TASK_FIELDS = ("name", "room", "planned_start", "planned_end", "estimated_cost", "position")
@@ -358,7 +353,7 @@ def expense_delete(*, expense: Expense, by: User) -> None:
     _require(project, by, Role.MANAGER)
     receipt = RenovationPhoto.objects.filter(expense=expense).first()
     if receipt:
-        _delete_files_after_commit(receipt)
+        photo_pipeline.photo_files_delete_after_commit(receipt)
     expense.delete()
     _check_overrun(project)
 
@@ -453,50 +448,12 @@ def _photo_store(project: RenovationProject, checked, **owner) -> RenovationPhot
 
 
 def photo_process(*, photo_id: int) -> RenovationPhoto | None:
-    """Make the variants a photo is missing; a second run finds none missing and does nothing."""
-    with transaction.atomic():
-        photo = RenovationPhoto.objects.select_for_update().filter(pk=photo_id).first()
-        if photo is None:
-            return None
-        missing = set(VARIANT_WIDTHS) - set(photo.variants)
-        if photo.status == RenovationPhoto.Status.FAILED or not missing:
-            return photo
-        if photo.attempts >= settings.PHOTO_MAX_ATTEMPTS:
-            reason = _("Processing stopped %(count)d times before it finished.") % {
-                "count": photo.attempts
-            }
-            return _photo_fail(photo, reason)
-        # Counted before the work, so a worker killed by this file still uses up an attempt.
-        photo.attempts += 1
-        photo.save(update_fields=["attempts"])
-
-    with photo.original.open("rb") as original:
-        content = original.read()
-    try:
-        rendered = render_variants(content, missing)
-    except ImageProcessingError as error:
-        return _photo_fail(
-            photo, _("This file could not be read as a photo: %(error)s") % {"error": error}
-        )
-    stored = store_variants(
-        rendered,
-        prefix=f"renovations/{photo.project_id}/{photo.pk}",
-        content_hash=photo.content_hash,
+    """Make the variants a photo is missing (the task's work); a second run does nothing."""
+    return photo_pipeline.photo_process(
+        model=RenovationPhoto,
+        photo_id=photo_id,
+        prefix=lambda photo: f"renovations/{photo.project_id}/{photo.pk}",
     )
-
-    with transaction.atomic():
-        current = RenovationPhoto.objects.select_for_update().filter(pk=photo_id).first()
-        if current is None:  # deleted while we worked
-            transaction.on_commit(lambda: delete_names("default", variant_names(stored)))
-            return None
-        current.variants = {**current.variants, **stored}
-        current.width, current.height = rendered.width, rendered.height
-        current.captured_at = rendered.captured_at
-        current.status = RenovationPhoto.Status.READY
-        current.failure_reason = ""
-        current.processed_at = timezone.now()
-        current.save()
-    return current
 
 
 def photos_requeue_stale() -> int:
@@ -520,17 +477,3 @@ def _send_processing(photo_id: int) -> None:
     enqueue_or_leave_for_sweep(
         process_renovation_photo, photo_id, what=f"renovation photo {photo_id}"
     )
-
-
-def _photo_fail(photo: RenovationPhoto, reason: str) -> RenovationPhoto:
-    photo.status = RenovationPhoto.Status.FAILED
-    photo.failure_reason = reason[:300]
-    photo.save(update_fields=["status", "failure_reason"])
-    return photo
-
-
-def _delete_files_after_commit(photo: RenovationPhoto) -> None:
-    public = variant_names(photo.variants)
-    original = [photo.original.name] if photo.original else []
-    transaction.on_commit(lambda: delete_names("default", public))
-    transaction.on_commit(lambda: delete_names("private", original))

@@ -9,6 +9,7 @@ from listings import services
 from listings.models import ListingPhoto
 from listings.tasks import process_listing_photo, requeue_stale_photos
 from marketplace.celery import app as celery_app
+from photos import pipeline as photo_pipeline
 from tests.listings.factories import ListingFactory
 from tests.photos import images
 from tests.photos.factories import ListingPhotoFactory
@@ -121,7 +122,7 @@ def retries_run_inline():
 @pytest.mark.usefixtures("retries_run_inline")
 def test_a_passing_storage_failure_is_retried(monkeypatch):
     photo = ListingPhotoFactory()
-    store = services._store_variants
+    store = photo_pipeline.store_variants
     failures = [OSError("S3 said 503 Slow Down")]
 
     def flaky_store(*args, **kwargs):
@@ -129,7 +130,7 @@ def test_a_passing_storage_failure_is_retried(monkeypatch):
             raise failures.pop()
         return store(*args, **kwargs)
 
-    monkeypatch.setattr(services, "_store_variants", flaky_store)
+    monkeypatch.setattr(photo_pipeline, "store_variants", flaky_store)
 
     assert process_listing_photo.delay(photo.pk).get() == ListingPhoto.Status.READY
 
@@ -144,7 +145,7 @@ def test_a_lasting_storage_failure_ends_failed_with_a_reason(settings, monkeypat
     def broken_store(*args, **kwargs):
         raise OSError("No space left on device")
 
-    monkeypatch.setattr(services, "_store_variants", broken_store)
+    monkeypatch.setattr(photo_pipeline, "store_variants", broken_store)
 
     assert process_listing_photo.delay(photo.pk).get() == ListingPhoto.Status.FAILED
 
@@ -182,7 +183,7 @@ def test_a_failed_eager_task_never_deletes_a_committed_photos_original(monkeypat
     def broken_store(*args, **kwargs):
         raise OSError("No space left on device")
 
-    monkeypatch.setattr(services, "_store_variants", broken_store)
+    monkeypatch.setattr(photo_pipeline, "store_variants", broken_store)
 
     with suppress(Exception):
         services.photo_add(listing=listing, upload=images.upload(images.jpeg()))
@@ -201,7 +202,7 @@ def test_a_file_that_kills_the_worker_ends_failed_after_the_attempt_cap(settings
     def killed(*args, **kwargs):
         raise WorkerKilled
 
-    monkeypatch.setattr(services, "render_variants", killed)
+    monkeypatch.setattr(photo_pipeline, "render_variants", killed)
     for _delivery in range(settings.PHOTO_MAX_ATTEMPTS):  # acks_late: Redis redelivers each time
         with pytest.raises(WorkerKilled):
             services.photo_process(photo_id=photo.pk)
