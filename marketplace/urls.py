@@ -11,6 +11,7 @@ api_v1 = [
     path("", include("listings.api_urls")),
     path("", include("messaging.api_urls")),
     path("", include("notifications.api_urls")),
+    path("", include("alerts.api_urls")),
 ]
 
 urlpatterns = [
@@ -19,6 +20,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("inbox/", include("messaging.urls")),
     path("notifications/", include("notifications.urls")),
+    path("saved-searches/", include("alerts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
