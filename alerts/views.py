@@ -30,7 +30,7 @@ def saved_search_create(request):
         params = services.search_params_clean(request.POST)
     except services.SearchParamsError as error:
         form.is_valid()
-        form.add_error(None, error)
+        form.add_error(None, error.messages)
         params = {}
     if form.is_valid():
         saved_search = services.saved_search_create(
@@ -62,7 +62,7 @@ def saved_search_update(request, saved_search_id: int):
         try:
             services.saved_search_update(saved_search=saved_search, data=form.cleaned_data)
         except ValidationError as error:
-            form.add_error(None, error)
+            form.add_error(None, error.messages)
     if form.errors:
         searches = list(selectors.saved_searches_for(request.user))
         rows = [
