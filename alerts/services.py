@@ -217,28 +217,35 @@ def _candidate_matches(groups, run_until: datetime) -> tuple[list[tuple[int, int
 
 def _insert_new_matches(pairs: list[tuple[int, int]], now: datetime) -> list[tuple[int, int]]:
     """Insert the pairs not yet recorded and return exactly those: another run inserting the
-    same pair at the same time waits for this one and then inserts nothing (PostgreSQL and
-    SQLite 3.35+ both have ON CONFLICT DO NOTHING RETURNING; Django's bulk_create cannot say
-    which rows it inserted)."""
+    same pair at the same time waits for this one, then inserts and returns nothing.
+
+    INSERT ... ON CONFLICT DO NOTHING RETURNING, on PostgreSQL and SQLite 3.35+ alike (Django's
+    bulk_create cannot say which rows it inserted). Only quoted identifiers from the model and
+    placeholders go into the statement's text.
+    """
     quote = connection.ops.quote_name
     meta = SearchMatch._meta
     table = quote(meta.db_table)
-    search_column = quote(meta.get_field("saved_search").column)
-    listing_column = quote(meta.get_field("listing").column)
-    created_column = quote(meta.get_field("created_at").column)
+    search, listing = (quote(meta.get_field(name).column) for name in ("saved_search", "listing"))
+    created = quote(meta.get_field("created_at").column)
+    head = f"INSERT INTO {table} ({search}, {listing}, {created}) "
+    tail = f" ON CONFLICT ({search}, {listing}) DO NOTHING RETURNING {search}, {listing}"
     created_at = connection.ops.adapt_datetimefield_value(now)
     inserted = []
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # Two arrays, one statement, however many pairs.
+            cursor.execute(
+                head + "SELECT unnest(%s::bigint[]), unnest(%s::bigint[]), %s" + tail,
+                [[pair[0] for pair in pairs], [pair[1] for pair in pairs], created_at],
+            )
+            return [tuple(row) for row in cursor.fetchall()]
         for offset in range(0, len(pairs), INSERT_BATCH):
             batch = pairs[offset : offset + INSERT_BATCH]
-            rows = ", ".join(["(%s, %s, %s)"] * len(batch))
-            # Only quoted identifiers from the model and placeholders are put in the text.
-            sql = (
-                f"INSERT INTO {table} ({search_column}, {listing_column}, {created_column}) "  # noqa: S608
-                f"VALUES {rows} ON CONFLICT ({search_column}, {listing_column}) DO NOTHING "
-                f"RETURNING {search_column}, {listing_column}"
+            values = "VALUES " + ", ".join(["(%s, %s, %s)"] * len(batch))
+            cursor.execute(
+                head + values + tail, [value for pair in batch for value in (*pair, created_at)]
             )
-            cursor.execute(sql, [value for pair in batch for value in (*pair, created_at)])
             inserted.extend(tuple(row) for row in cursor.fetchall())
     return inserted
 
@@ -250,25 +257,30 @@ def _notify(created: list[tuple[int, int]], searches: dict[int, _Search], now: d
     users = User.objects.only("pk", "language").in_bulk(
         {searches[search_id].user_id for search_id, _l in created}
     )
+    texts = {}  # the sentence in each recipient language, translated once
+    for user in users.values():
+        if user.language not in texts:
+            with translation.override(user.language):
+                texts[user.language] = _("New flat for “%(search)s”: %(title)s, %(price)s")
+    links = {pk: listing.get_absolute_url() for pk, listing in listings.items()}
     daily_email_at = next_daily_email_time(now)
     notifications = []
     for search_id, listing_id in sorted(created):
         search, listing = searches[search_id], listings[listing_id]
         user = users[search.user_id]
         daily = search.frequency == Frequency.DAILY
-        with translation.override(user.language):
-            text = _("New flat for “%(search)s”: %(title)s, %(price)s") % {
-                "search": search.name,
-                "title": listing.title,
-                "price": yuan(listing.price),
-            }
+        text = texts[user.language] % {
+            "search": search.name,
+            "title": listing.title,
+            "price": yuan(listing.price),
+        }
         notifications.append(
             notification_build(
                 recipient=user,
                 kind=Kind.SEARCH_MATCH,
                 subject=listing,
                 text=text,
-                link=listing.get_absolute_url(),
+                link=links[listing_id],
                 # Instant: the outbox gathers a burst per search; daily: one email per user.
                 group_key=f"daily-alerts:{user.pk}" if daily else f"saved-search:{search.pk}",
                 email_after=daily_email_at if daily else None,
