@@ -321,6 +321,10 @@ def load_demo(*, seed: int = 2026) -> dict[str, int]:
         created_listings += len(new_listings)
         _add_photos(rng, new_listings)
 
+    from alerts.demo import load_demo_saved_searches  # the alerts app's own demo rows
+
+    load_demo_saved_searches()
+
     return {
         "cities": City.objects.count(),
         "listings_created": created_listings,
