@@ -302,13 +302,13 @@ def _move_marks(run_until: datetime) -> None:
     SavedSearch.objects.filter(matched_until__lt=run_until).update(matched_until=run_until)
 
 
-def search_summary(params: dict[str, str]) -> str:
+def search_summary(params: dict[str, str], *, city=None) -> str:
     """A short name for a search, offered when saving it: "Hegang · up to ¥50,000 · 2 rooms"."""
     from listings.models import City
 
     parts = []
     if params.get("city"):
-        city = City.objects.filter(slug=params["city"]).first()
+        city = city or City.objects.filter(slug=params["city"]).first()
         parts.append(city.local_name if city else params["city"])
     if params.get("q"):
         parts.append(f"“{params['q']}”")
