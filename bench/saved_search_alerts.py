@@ -242,6 +242,13 @@ def main(argv=None) -> int:
 
     rng = random.Random(args.seed)
     now = timezone.now()
+    # Changes made by an earlier run of this script are old news: a day ago.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE listings_listing SET updated_at = updated_at - interval '1 day' "
+            "WHERE updated_at > %s",
+            [now - timedelta(days=1)],
+        )
     SavedSearch.objects.update(matched_until=now - timedelta(minutes=2))
     log(
         f"{urlsplit(args.database_url).path[1:]}: {args.listings:,} listings ({active:,} active), "
