@@ -10,7 +10,7 @@ from favorites.selectors import can_save_flats
 from listings.models import Listing, ListingPriceChange
 from listings.templatetags.walkup import yuan
 from notifications.models import Kind
-from notifications.services import notify_many
+from notifications.services import notification_build, notify_many
 
 SAVEABLE_STATUSES = {Listing.Status.ACTIVE, Listing.Status.RESERVED}
 
@@ -44,13 +44,19 @@ def favorites_notify_price_cut(*, listing: Listing, change: ListingPriceChange) 
     buyers = list(
         User.objects.filter(favorites__listing=listing, is_active=True).only("pk", "language")
     )
+    link = reverse("listings:detail", args=[listing.pk])
     notify_many(
-        recipients=buyers,
-        kind=Kind.PRICE_CUT,
-        subject=listing,
-        text=lambda buyer: _price_cut_text(buyer, listing, change),
-        link=reverse("listings:detail", args=[listing.pk]),
-        group_key=f"price-cut:{listing.pk}",
+        [
+            notification_build(
+                recipient=buyer,
+                kind=Kind.PRICE_CUT,
+                subject=listing,
+                text=_price_cut_text(buyer, listing, change),
+                link=link,
+                group_key=f"price-cut:{listing.pk}",
+            )
+            for buyer in buyers
+        ]
     )
     return len(buyers)
 

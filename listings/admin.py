@@ -1,7 +1,10 @@
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -160,18 +163,27 @@ class ListingAdmin(admin.ModelAdmin):
         "has_elevator",
         "status",
         "published_at",
+        "expires_on",
         "agent",
     ]
     list_filter = ["status", "city", "heating", "condition", "has_elevator"]
     search_fields = ["title", "community_name", "street_address", "description"]
     list_select_related = ["city", "district", "agent"]
-    readonly_fields = ["price_per_m2", "published_at", "created_at", "updated_at"]
+    readonly_fields = [
+        "price_per_m2",
+        "published_at",
+        "confirmed_at",
+        "expires_on",
+        "created_at",
+        "updated_at",
+    ]
     date_hierarchy = "published_at"
     actions = [
         _status_action(Listing.Status.ACTIVE, _("Publish the selected listings")),
         _status_action(Listing.Status.RESERVED, _("Mark the selected listings reserved")),
         _status_action(Listing.Status.SOLD, _("Mark the selected listings sold")),
         _status_action(Listing.Status.WITHDRAWN, _("Withdraw the selected listings")),
+        "reconfirm",
     ]
     fieldsets = [
         (None, {"fields": ["agent", "status", "title", "description"]}),
@@ -183,7 +195,10 @@ class ListingAdmin(admin.ModelAdmin):
         ),
         (_("Heating"), {"fields": ["heating", "heating_fee_per_m2"]}),
         (_("Papers"), {"fields": ["has_ownership_certificate"]}),
-        (_("Dates"), {"fields": ["published_at", "created_at", "updated_at"]}),
+        (
+            _("Dates"),
+            {"fields": ["published_at", "confirmed_at", "expires_on", "created_at", "updated_at"]},
+        ),
         (_("Photos"), {"fields": ["add_photos"]}),
     ]
     inlines = [ListingPhotoInline]
@@ -191,6 +206,31 @@ class ListingAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
         return queryset if request.user.is_superuser else queryset.filter(agent=request.user)
+
+    # --- freshness ---
+    @admin.display(description=_("Expires on"), ordering="confirmed_at")
+    def expires_on(self, listing):
+        expires_at = listing.expires_at
+        return date_format(timezone.localtime(expires_at), "DATE_FORMAT") if expires_at else "—"
+
+    @admin.action(description=_("Reconfirm: still for sale"), permissions=["change"])
+    def reconfirm(self, request, queryset):
+        reconfirmed, refused = 0, []
+        for listing in queryset:
+            try:
+                services.listing_reconfirm(listing=listing, by=request.user)
+                reconfirmed += 1
+            except ValidationError as error:
+                refused.append(f"{listing}: {' '.join(error.messages)}")
+        if reconfirmed:
+            self.message_user(
+                request,
+                _("%(count)d listings reconfirmed for another %(days)d days.")
+                % {"count": reconfirmed, "days": settings.LISTING_EXPIRY_DAYS},
+                messages.SUCCESS,
+            )
+        for message in refused:
+            self.message_user(request, message, messages.WARNING)
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import SAFE_METHODS, AllowAny
 from rest_framework.response import Response
@@ -110,6 +111,17 @@ class ListingViewSet(viewsets.ModelViewSet):
     def destroy(self, request, *args, **kwargs):
         services.listing_remove(listing=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+    # --- freshness ---
+    @extend_schema(
+        summary="Reconfirm your listing is still for sale (its agent); brings back an expired one",
+        request=None,
+        responses=ListingDetailSerializer,
+    )
+    @action(detail=True, methods=["post"])
+    def reconfirm(self, request, pk=None):
+        listing = services.listing_reconfirm(listing=self.get_object(), by=request.user)
+        return Response(self._detail(self._read_back(listing)))
 
     def _read_back(self, listing: Listing) -> Listing:
         """The listing as a GET reads it: the database's price per m², the cover, the gallery."""

@@ -194,6 +194,11 @@ def _listing(rng: random.Random, city: City, spec: CitySpec, district: District,
             (Listing.Status.WITHDRAWN, 2),
         ],
     )
+    published_at = (
+        None
+        if status == Listing.Status.DRAFT
+        else now - timedelta(minutes=rng.randint(10, 90 * 24 * 60))
+    )
     floor_text = f"{floor}/{total_floors}层"
     lift_en = "with an elevator" if has_elevator else "no elevator"
     lift_zh = "有电梯" if has_elevator else "无电梯"
@@ -225,10 +230,17 @@ def _listing(rng: random.Random, city: City, spec: CitySpec, district: District,
         year_built=year_built,
         has_ownership_certificate=rng.random() < 0.9,
         status=status,
-        published_at=None
-        if status == Listing.Status.DRAFT
-        else now - timedelta(minutes=rng.randint(10, 90 * 24 * 60)),
+        published_at=published_at,
+        confirmed_at=_demo_confirmed_at(published_at, now),
     )
+
+
+def _demo_confirmed_at(published_at, now):
+    """Agents reconfirmed their flats in the last 27 days, so none expires at once (the same
+    random stream as before: the rest of the demo data does not move)."""
+    if published_at is None:
+        return None
+    return now - (now - published_at) % timedelta(days=27)
 
 
 def _add_photos(rng: random.Random, listings: list[Listing]) -> None:
@@ -310,6 +322,9 @@ def load_demo(*, seed: int = 2026) -> dict[str, int]:
         _add_photos(rng, new_listings)
 
     _demo_favorites_and_price_cuts(now)
+    from alerts.demo import load_demo_saved_searches  # the alerts app's own demo rows
+
+    load_demo_saved_searches()
 
     return {
         "cities": City.objects.count(),

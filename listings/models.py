@@ -196,6 +196,8 @@ class Listing(models.Model):
         RESERVED = "reserved", _("Reserved")
         SOLD = "sold", _("Sold")
         WITHDRAWN = "withdrawn", _("Withdrawn")
+        # Not reconfirmed by its agent in LISTING_EXPIRY_DAYS: off the market until it is.
+        EXPIRED = "expired", _("Expired")
 
     agent = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -280,6 +282,12 @@ class Listing(models.Model):
     left_market_at = models.DateTimeField(
         _("left the market at"), null=True, blank=True, editable=False
     )
+    # --- freshness: set at publication and whenever the agent says it is still for sale ---
+    confirmed_at = models.DateTimeField(
+        _("confirmed for sale at"), null=True, blank=True, editable=False
+    )
+    # The confirmed_at the agent was last reminded about: one reminder per confirmation.
+    expiry_reminded_for = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = ListingQuerySet.as_manager()
 
@@ -339,6 +347,16 @@ class Listing(models.Model):
                 condition=Q(status="active"),
             ),
             models.Index(fields=["agent", "status"], name="listing_agent_status"),
+            # Freshness: the expiry and reminder sweeps, and saved-search matching over what
+            # changed since the last run.
+            models.Index(
+                fields=["confirmed_at"],
+                name="listing_active_confirmed",
+                condition=Q(status="active"),
+            ),
+            models.Index(
+                fields=["updated_at"], name="listing_active_updated", condition=Q(status="active")
+            ),
         ]
 
     def __str__(self):
@@ -361,6 +379,13 @@ class Listing(models.Model):
     @property
     def is_public(self) -> bool:
         return self.status == self.Status.ACTIVE
+
+    @property
+    def expires_at(self):
+        """When an active listing leaves the market unless its agent reconfirms it."""
+        if self.status != self.Status.ACTIVE or self.confirmed_at is None:
+            return None
+        return self.confirmed_at + timedelta(days=settings.LISTING_EXPIRY_DAYS)
 
     @property
     def cover_thumbnail(self) -> dict | None:

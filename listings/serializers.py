@@ -233,6 +233,7 @@ class ListingDetailSerializer(ListingListSerializer):
     city_median_price_per_m2 = serializers.SerializerMethodField()
     agent_median_response_seconds = serializers.SerializerMethodField()
     photos = serializers.SerializerMethodField()
+    expires_at = serializers.SerializerMethodField()
 
     class Meta(ListingListSerializer.Meta):
         fields = [
@@ -251,6 +252,7 @@ class ListingDetailSerializer(ListingListSerializer):
             "updated_at",
             "price_history",
             "days_on_market",
+            "expires_at",
         ]
         read_only_fields = fields
 
@@ -269,6 +271,17 @@ class ListingDetailSerializer(ListingListSerializer):
         if changes is None:
             changes = listing.price_changes.order_by("-changed_at", "-id")
         return ListingPriceChangeSerializer(changes, many=True).data
+
+    # --- freshness ---
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_expires_at(self, listing):
+        """For the listing's agent: when it leaves the market unless reconfirmed; else null."""
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        if user is None or not (user.is_superuser or listing.agent_id == user.pk):
+            return None
+        expires_at = listing.expires_at
+        return serializers.DateTimeField().to_representation(expires_at) if expires_at else None
 
     @extend_schema_field(serializers.IntegerField(allow_null=True))
     def get_agent_median_response_seconds(self, listing):

@@ -5,7 +5,10 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.utils import timezone
+from django.db.models import F
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -22,6 +25,8 @@ ALLOWED_STATUS_CHANGES: dict[str, set[str]] = {
     Status.RESERVED: {Status.ACTIVE, Status.SOLD, Status.WITHDRAWN},
     Status.WITHDRAWN: {Status.ACTIVE, Status.DRAFT},
     Status.SOLD: set(),
+    # Active → expired is the expiry sweep's alone (listings_expire_stale), never an agent's.
+    Status.EXPIRED: {Status.ACTIVE, Status.SOLD, Status.WITHDRAWN},
 }
 
 # Fields an agent may set; the agent, the computed price per m² and timestamps are not among them.
@@ -60,9 +65,13 @@ def _apply_status(listing: Listing, status: str) -> None:
     error = status_change_error(listing.status, status)
     if error:
         raise ValidationError({"status": error})
+    was_active = listing.status == Status.ACTIVE
     listing.status = status
     if status == Status.ACTIVE and listing.published_at is None:
         listing.published_at = timezone.now()
+    if status == Status.ACTIVE and not was_active:
+        # Put on the market (again) by its agent: that is a confirmation it is for sale.
+        listing.confirmed_at = timezone.now()
 
 
 @transaction.atomic
@@ -273,3 +282,91 @@ def _send_processing(photo_id: int) -> None:
     from listings.tasks import process_listing_photo
 
     enqueue_or_leave_for_sweep(process_listing_photo, photo_id, what=f"photo {photo_id}")
+
+
+# --- freshness ------------------------------------------------------------------------
+
+
+def _expiry_cutoff(now):
+    return now - timedelta(days=settings.LISTING_EXPIRY_DAYS)
+
+
+def _reminder_cutoff(now):
+    return now - timedelta(
+        days=settings.LISTING_EXPIRY_DAYS - settings.LISTING_EXPIRY_REMINDER_DAYS
+    )
+
+
+@transaction.atomic
+def listing_reconfirm(*, listing: Listing, by: User) -> Listing:
+    """The agent says the flat is still for sale: an active one stays, an expired one is back."""
+    if not (by.is_superuser or listing.agent_id == by.pk):
+        raise ValidationError(_("Only the listing's agent can reconfirm it."))
+    listing = Listing.objects.select_for_update().get(pk=listing.pk)
+    if listing.status not in (Status.ACTIVE, Status.EXPIRED):
+        raise ValidationError(
+            {
+                "status": _(
+                    "Only an active or expired listing can be reconfirmed, not a %(status)s one."
+                )
+                % {"status": Status(listing.status).label}
+            }
+        )
+    listing.status = Status.ACTIVE
+    listing.confirmed_at = timezone.now()
+    listing.left_market_at = None  # back on the market: days on market count on
+    listing.full_clean()
+    listing.save()
+    return listing
+
+
+def listings_remind_expiring() -> int:
+    """Tell agents about listings that expire within the reminder period; once per confirmation."""
+    from notifications.models import Kind
+    from notifications.services import notify
+
+    now = timezone.now()
+    with transaction.atomic():
+        due = list(
+            Listing.objects.active()
+            .filter(confirmed_at__gt=_expiry_cutoff(now), confirmed_at__lte=_reminder_cutoff(now))
+            .exclude(expiry_reminded_for=F("confirmed_at"))
+            .select_related("agent")
+            .select_for_update(skip_locked=True, of=("self",))
+            .order_by("pk")
+        )
+        for listing in due:
+            with translation.override(listing.agent.language):
+                text = _("“%(title)s” leaves the market on %(date)s unless you reconfirm it.") % {
+                    "title": listing.title,
+                    "date": date_format(
+                        timezone.localtime(listing.expires_at), "SHORT_DATE_FORMAT"
+                    ),
+                }
+            notify(
+                recipient=listing.agent,
+                kind=Kind.LISTING_EXPIRING,
+                subject=listing,
+                text=text,
+                link=reverse("admin:listings_listing_change", args=[listing.pk]),
+                group_key=f"listing-expiring:{listing.agent_id}",
+            )
+            listing.expiry_reminded_for = listing.confirmed_at
+        Listing.objects.bulk_update(due, ["expiry_reminded_for"])
+    return len(due)
+
+
+def listings_expire_stale() -> int:
+    """Take off the market the active listings not reconfirmed in LISTING_EXPIRY_DAYS."""
+    now = timezone.now()
+    with transaction.atomic():
+        stale = list(
+            Listing.objects.active()
+            .filter(confirmed_at__lte=_expiry_cutoff(now))
+            .select_for_update(skip_locked=True)
+            .values_list("pk", flat=True)
+        )
+        # One statement; the filter again, so a listing reconfirmed meanwhile stays active.
+        return Listing.objects.filter(
+            pk__in=stale, status=Status.ACTIVE, confirmed_at__lte=_expiry_cutoff(now)
+        ).update(status=Status.EXPIRED, left_market_at=now, updated_at=now)

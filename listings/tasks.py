@@ -37,3 +37,30 @@ def process_listing_photo(self, photo_id: int) -> str:
 @shared_task(soft_time_limit=60, time_limit=90)
 def requeue_stale_photos() -> int:
     return services.photos_requeue_stale()
+
+
+# --- freshness: idempotent sweeps, so running one twice or late changes nothing more ---------
+
+
+@shared_task(
+    autoretry_for=(ConnectionError, TimeoutError, DatabaseError),
+    retry_backoff=10,
+    retry_backoff_max=300,
+    max_retries=5,
+    soft_time_limit=240,
+    time_limit=300,
+)
+def remind_expiring_listings() -> int:
+    return services.listings_remind_expiring()
+
+
+@shared_task(
+    autoretry_for=(ConnectionError, TimeoutError, DatabaseError),
+    retry_backoff=10,
+    retry_backoff_max=300,
+    max_retries=5,
+    soft_time_limit=240,
+    time_limit=300,
+)
+def expire_stale_listings() -> int:
+    return services.listings_expire_stale()

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "notifications",
     "favorites",
     "renovations",
+    "alerts",
 ]
 
 MIDDLEWARE = [
@@ -229,6 +230,20 @@ CELERY_BEAT_SCHEDULE = {
         "task": "renovations.tasks.requeue_stale_renovation_photos",
         "schedule": 600.0,
     },
+    # Saved-search alerts: active listings that newly match a saved search (alerts app).
+    "match-saved-searches": {
+        "task": "alerts.tasks.match_saved_searches",
+        "schedule": 120.0,
+    },
+    # Freshness: remind agents before their listings expire, then expire what was not reconfirmed.
+    "remind-expiring-listings": {
+        "task": "listings.tasks.remind_expiring_listings",
+        "schedule": 3600.0,
+    },
+    "expire-stale-listings": {
+        "task": "listings.tasks.expire_stale_listings",
+        "schedule": 3600.0,
+    },
 }
 
 # --- Django REST framework ----------------------------------------------------
@@ -292,6 +307,15 @@ MESSAGING_NEW_CONVERSATIONS_PER_HOUR = env.int("MESSAGING_NEW_CONVERSATIONS_PER_
 MESSAGING_RESPONSE_TIME_CACHE_SECONDS = 600
 # At most one email per conversation (or other group) in this many seconds; later ones gather.
 NOTIFICATION_EMAIL_GATHER_SECONDS = env.int("NOTIFICATION_EMAIL_GATHER_SECONDS", default=600)
+# Freshness: an active listing not reconfirmed by its agent for this many days expires; the
+# agent is reminded this many days before.
+LISTING_EXPIRY_DAYS = env.int("LISTING_EXPIRY_DAYS", default=30)
+LISTING_EXPIRY_REMINDER_DAYS = env.int("LISTING_EXPIRY_REMINDER_DAYS", default=5)
+# Saved-search alerts: daily ones are emailed together at this hour (TIME_ZONE) the next morning.
+ALERTS_DAILY_EMAIL_HOUR = env.int("ALERTS_DAILY_EMAIL_HOUR", default=8)
+# Each matching run looks this far behind the last one, for listings saved in transactions
+# that committed late; what was already alerted is never alerted again.
+ALERTS_MATCH_OVERLAP_SECONDS = 300
 # Where links in emails point.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 

@@ -13,6 +13,7 @@ api_v1 = [
     path("", include("notifications.api_urls")),
     path("", include("favorites.api_urls")),
     path("renovations/", include("renovations.api_urls")),
+    path("", include("alerts.api_urls")),
 ]
 
 urlpatterns = [
@@ -23,6 +24,7 @@ urlpatterns = [
     path("notifications/", include("notifications.urls")),
     path("favorites/", include("favorites.urls")),
     path("renovations/", include("renovations.urls")),
+    path("saved-searches/", include("alerts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),

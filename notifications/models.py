@@ -39,6 +39,8 @@ class Notification(models.Model):
     emailed_at = models.DateTimeField(_("emailed at"), null=True, blank=True)
     # Set when the recipient did not want this kind by email: it never waits in the outbox.
     email_skipped = models.BooleanField(default=False)
+    # Not emailed before this time (daily alerts wait for the morning); null: at once.
+    email_after = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

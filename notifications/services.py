@@ -1,11 +1,11 @@
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import partial
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -15,10 +15,45 @@ from notifications.models import EmailOptOut, Kind, Notification
 
 
 def notify(
-    *, recipient: User, kind: str, subject, text: str, link: str, group_key: str
+    *,
+    recipient: User,
+    kind: str,
+    subject,
+    text: str,
+    link: str,
+    group_key: str,
+    email_after: datetime | None = None,
 ) -> Notification:
-    """Record a notification in the caller's transaction; its email is tried after commit."""
-    notification = Notification.objects.create(
+    """Record a notification in the caller's transaction; its email is tried after commit.
+
+    With `email_after`, the email waits until then (and gathers what else came for its group).
+    """
+    notification = notification_build(
+        recipient=recipient,
+        kind=kind,
+        subject=subject,
+        text=text,
+        link=link,
+        group_key=group_key,
+        email_after=email_after,
+    )
+    notification.save()
+    transaction.on_commit(lambda: _queue_emails(recipient.pk))
+    return notification
+
+
+def notification_build(
+    *,
+    recipient: User,
+    kind: str,
+    subject,
+    text: str,
+    link: str,
+    group_key: str,
+    email_after: datetime | None = None,
+) -> Notification:
+    """An unsaved notification, for `notify_many`."""
+    return Notification(
         recipient=recipient,
         kind=kind,
         subject_type=ContentType.objects.get_for_model(subject),
@@ -26,34 +61,17 @@ def notify(
         group_key=group_key,
         text=text[:300],
         link=link,
+        email_after=email_after,
     )
-    transaction.on_commit(lambda: _queue_emails(recipient.pk))
-    return notification
 
 
-def notify_many(
-    *, recipients: list[User], kind: str, subject, text, link: str, group_key: str
-) -> list[Notification]:
-    """`notify` for many recipients at once: one insert; each recipient's email after commit.
-
-    `text` is a function of the recipient, so each reads it in their own language.
-    """
-    subject_type = ContentType.objects.get_for_model(subject)
-    notifications = Notification.objects.bulk_create(
-        Notification(
-            recipient=recipient,
-            kind=kind,
-            subject_type=subject_type,
-            subject_id=subject.pk,
-            group_key=group_key,
-            text=text(recipient)[:300],
-            link=link,
-        )
-        for recipient in recipients
-    )
-    for recipient in recipients:
-        transaction.on_commit(partial(_queue_emails, recipient.pk))
-    return notifications
+def notify_many(notifications: list[Notification]) -> list[Notification]:
+    """Record notifications built with `notification_build` at once (price cuts, saved-search
+    alerts): one insert per 500, and one email task per recipient after commit."""
+    created = Notification.objects.bulk_create(notifications, batch_size=500)
+    for recipient_id in sorted({notification.recipient_id for notification in created}):
+        transaction.on_commit(partial(_queue_emails, recipient_id))
+    return created
 
 
 def notifications_mark_read(
@@ -89,7 +107,10 @@ def emails_send_due(*, recipient_id: int | None = None) -> int:
     workers (or a task and the sweep) never send the same notification twice.
     """
     pending = Notification.objects.filter(
-        emailed_at__isnull=True, read_at__isnull=True, email_skipped=False
+        _email_due(timezone.now()),
+        emailed_at__isnull=True,
+        read_at__isnull=True,
+        email_skipped=False,
     )
     if recipient_id is not None:
         pending = pending.filter(recipient_id=recipient_id)
@@ -98,6 +119,10 @@ def emails_send_due(*, recipient_id: int | None = None) -> int:
     for group_recipient_id, group_key in list(groups):
         sent += _send_group(group_recipient_id, group_key)
     return sent
+
+
+def _email_due(now: datetime) -> Q:
+    return Q(email_after__isnull=True) | Q(email_after__lte=now)
 
 
 def _send_group(recipient_id: int, group_key: str) -> int:
@@ -111,6 +136,7 @@ def _send_group(recipient_id: int, group_key: str) -> int:
         waiting = list(
             Notification.objects.select_for_update(skip_locked=True)
             .filter(
+                _email_due(timezone.now()),
                 recipient_id=recipient_id,
                 group_key=group_key,
                 emailed_at__isnull=True,

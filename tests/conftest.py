@@ -70,3 +70,30 @@ def photo_storage(settings, tmp_path, monkeypatch) -> PhotoStorage:
     for model in (ListingPhoto, RenovationPhoto):
         monkeypatch.setattr(model._meta.get_field("original"), "storage", storages["private"])
     return PhotoStorage(public=public, private=private)
+
+
+class FrozenClock:
+    """`django.utils.timezone.now` stands still until moved (auto_now fields follow it too)."""
+
+    def __init__(self, monkeypatch, start):
+        from django.utils import timezone
+
+        self.now = start
+        monkeypatch.setattr(timezone, "now", lambda: self.now)
+
+    def set(self, when):
+        self.now = when
+
+    def advance(self, **delta):
+        from datetime import timedelta
+
+        self.now += timedelta(**delta)
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """A frozen clock at 2026-03-02 10:00 Beijing time; `clock.advance(days=1)` moves it."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    return FrozenClock(monkeypatch, datetime(2026, 3, 2, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai")))

@@ -53,6 +53,9 @@ class ListingFactory(factory.django.DjangoModelFactory):
     has_ownership_certificate = True
     status = Listing.Status.ACTIVE
     published_at = factory.Sequence(lambda n: timezone.now() - timedelta(hours=n))
+    confirmed_at = factory.LazyAttribute(
+        lambda listing: listing.published_at if listing.status == Listing.Status.ACTIVE else None
+    )
 
     class Params:
         draft = factory.Trait(status=Listing.Status.DRAFT, published_at=None)

@@ -14,12 +14,17 @@ pytestmark = pytest.mark.django_db
 
 def _notify(recipients, listing):
     return services.notify_many(
-        recipients=recipients,
-        kind=Kind.PRICE_CUT,
-        subject=listing,
-        text=lambda recipient: f"for {recipient.username}",
-        link=listing.get_absolute_url(),
-        group_key=f"price-cut:{listing.pk}",
+        [
+            services.notification_build(
+                recipient=recipient,
+                kind=Kind.PRICE_CUT,
+                subject=listing,
+                text=f"for {recipient.username}",
+                link=listing.get_absolute_url(),
+                group_key=f"price-cut:{listing.pk}",
+            )
+            for recipient in recipients
+        ]
     )
 
 

@@ -1,0 +1,67 @@
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext_lazy as _
+
+from listings.models import Listing
+
+
+class SavedSearch(models.Model):
+    """A buyer's search page filters kept under a name, with how they want to hear of new flats."""
+
+    class Frequency(models.TextChoices):
+        INSTANT = "instant", _("At once")
+        DAILY = "daily", _("Once a day")
+        NONE = "none", _("No alerts")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="saved_searches",
+        verbose_name=_("user"),
+    )
+    name = models.CharField(_("name"), max_length=80)
+    # Exactly the search page's GET parameters that are filters, as {"name": "value"}.
+    params = models.JSONField(_("filters"), default=dict, blank=True)
+    frequency = models.CharField(
+        _("alerts"), max_length=10, choices=Frequency.choices, default=Frequency.INSTANT
+    )
+    created_at = models.DateTimeField(_("saved at"), auto_now_add=True)
+    # Listings changed up to this time have been matched against this search.
+    matched_until = models.DateTimeField(editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("saved search")
+        verbose_name_plural = _("saved searches")
+        indexes = [models.Index(fields=["user", "-created_at", "-id"], name="saved_search_list")]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return search_url(self.params)
+
+
+def search_url(params: dict[str, str]) -> str:
+    query = urlencode(sorted(params.items()))
+    return reverse("listings:search") + (f"?{query}" if query else "")
+
+
+class SearchMatch(models.Model):
+    """A listing a saved search was alerted about: never twice, whatever runs overlap."""
+
+    saved_search = models.ForeignKey(SavedSearch, on_delete=models.CASCADE, related_name="matches")
+    listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["saved_search", "listing"], name="search_match_once_per_listing"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.saved_search_id} · {self.listing_id}"
