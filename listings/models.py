@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from photos.models import ProcessedPhoto
 from photos.variants import variant_payload
 
 
@@ -416,12 +417,7 @@ class ListingPhotoQuerySet(models.QuerySet):
         return self.filter(status=ListingPhoto.Status.READY)
 
 
-class ListingPhoto(models.Model):
-    class Status(models.TextChoices):
-        PENDING = "pending", _("Processing")
-        READY = "ready", _("Ready")
-        FAILED = "failed", _("Failed")
-
+class ListingPhoto(ProcessedPhoto):
     listing = models.ForeignKey(
         Listing, on_delete=models.CASCADE, related_name="photos", verbose_name=_("listing")
     )
@@ -433,19 +429,7 @@ class ListingPhoto(models.Model):
     is_cover = models.BooleanField(
         _("cover"), default=False, help_text=_("Shown on search cards. Otherwise the first photo.")
     )
-    status = models.CharField(
-        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
-    )
-    failure_reason = models.CharField(_("why it failed"), max_length=300, blank=True)
-    attempts = models.PositiveSmallIntegerField(_("processing attempts"), default=0)
-    width = models.PositiveIntegerField(_("width"), null=True, blank=True)
-    height = models.PositiveIntegerField(_("height"), null=True, blank=True)
-    content_hash = models.CharField(_("SHA-256 of the original"), max_length=64)
-    captured_at = models.DateTimeField(_("taken at"), null=True, blank=True)
-    # {"thumb": {"width": 400, "height": 300, "webp": "<storage name>", "jpeg": "<storage name>"}, ...}
-    variants = models.JSONField(_("variants"), default=dict, blank=True)
     created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
-    processed_at = models.DateTimeField(_("processed at"), null=True, blank=True)
 
     objects = ListingPhotoQuerySet.as_manager()
 
@@ -468,14 +452,6 @@ class ListingPhoto(models.Model):
 
     def __str__(self):
         return self.caption or _("Photo %(number)s") % {"number": self.pk}
-
-    def variant(self, name: str) -> dict | None:
-        return variant_payload(self.variants, name)
-
-    @property
-    def sizes(self) -> dict[str, dict | None]:
-        """Each variant's URLs and size by name, for templates."""
-        return {name: self.variant(name) for name in self.variants}
 
 
 # --- price history ------------------------------------------------------------------------

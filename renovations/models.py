@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
-from photos.variants import variant_payload
+from photos.models import ProcessedPhoto
 
 # Whole yuan. A renovation of a northeastern flat costs 10,000-40,000; ten million is a typo.
 MAX_YUAN = 10_000_000
@@ -249,17 +249,12 @@ class RenovationPhotoQuerySet(models.QuerySet):
         return self.filter(status=RenovationPhoto.Status.READY)
 
 
-class RenovationPhoto(models.Model):
+class RenovationPhoto(ProcessedPhoto):
     """A photo of an update or an expense's receipt, through the same pipeline as listings'.
 
     `received_at` is when the server got it; `captured_at` is when the phone says it was taken
     (read from EXIF before the metadata is stripped), so the owner can tell old photos apart.
     """
-
-    class Status(models.TextChoices):
-        PENDING = "pending", _("Processing")
-        READY = "ready", _("Ready")
-        FAILED = "failed", _("Failed")
 
     project = models.ForeignKey(RenovationProject, on_delete=models.CASCADE, related_name="photos")
     update = models.ForeignKey(
@@ -271,18 +266,7 @@ class RenovationPhoto(models.Model):
     original = models.FileField(
         _("original file"), storage=_private_storage, upload_to=_original_path, max_length=255
     )
-    status = models.CharField(
-        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
-    )
-    failure_reason = models.CharField(_("why it failed"), max_length=300, blank=True)
-    attempts = models.PositiveSmallIntegerField(_("processing attempts"), default=0)
-    width = models.PositiveIntegerField(_("width"), null=True, blank=True)
-    height = models.PositiveIntegerField(_("height"), null=True, blank=True)
-    content_hash = models.CharField(_("SHA-256 of the original"), max_length=64)
-    captured_at = models.DateTimeField(_("taken at"), null=True, blank=True)
-    variants = models.JSONField(_("variants"), default=dict, blank=True)
     received_at = models.DateTimeField(_("received at"), auto_now_add=True)
-    processed_at = models.DateTimeField(_("processed at"), null=True, blank=True)
 
     objects = RenovationPhotoQuerySet.as_manager()
 
@@ -301,9 +285,6 @@ class RenovationPhoto(models.Model):
 
     def __str__(self):
         return _("Photo %(number)s") % {"number": self.pk}
-
-    def variant(self, name: str) -> dict | None:
-        return variant_payload(self.variants, name)
 
     @cached_property
     def sizes(self) -> dict[str, dict | None]:
