@@ -261,17 +261,9 @@ def photo_retry(*, photo: ListingPhoto) -> ListingPhoto:
 
 def photos_requeue_stale() -> int:
     """Queue again the photos whose task never ran (broker or worker down when they came in)."""
-    cutoff = timezone.now() - timedelta(seconds=settings.PHOTO_STALE_AFTER_SECONDS)
-    stale = ListingPhoto.objects.filter(
-        status=ListingPhoto.Status.PENDING,
-        created_at__lt=cutoff,
-        attempts__lt=settings.PHOTO_MAX_ATTEMPTS,
-    ).values_list("pk", flat=True)
-    count = 0
-    for photo_id in stale.iterator():
-        _send_processing(photo_id)
-        count += 1
-    return count
+    return photo_pipeline.photos_requeue_stale(
+        model=ListingPhoto, received_field="created_at", send=_send_processing
+    )
 
 
 def _queue_processing(photo_id: int) -> None:

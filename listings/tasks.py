@@ -1,8 +1,8 @@
 from celery import shared_task
-from django.db import DatabaseError
 
 from listings import services
 from listings.selectors import city_market_stats_as_json, city_market_stats_refresh
+from marketplace.tasks import PHOTO_TASK, SWEEP_TASK
 
 
 @shared_task(
@@ -18,16 +18,7 @@ def refresh_city_market_stats() -> dict[str, list]:
     return city_market_stats_as_json(city_market_stats_refresh())
 
 
-@shared_task(
-    bind=True,
-    autoretry_for=(OSError, ConnectionError, TimeoutError, DatabaseError),
-    retry_backoff=5,
-    retry_backoff_max=300,
-    retry_jitter=True,
-    max_retries=5,
-    soft_time_limit=60,
-    time_limit=90,
-)
+@shared_task(bind=True, **PHOTO_TASK)
 def process_listing_photo(self, photo_id: int) -> str:
     """Make a photo's missing variants; safe to run twice, quiet if the photo is gone."""
     photo = services.photo_process(photo_id=photo_id)
@@ -42,25 +33,11 @@ def requeue_stale_photos() -> int:
 # --- freshness: idempotent sweeps, so running one twice or late changes nothing more ---------
 
 
-@shared_task(
-    autoretry_for=(ConnectionError, TimeoutError, DatabaseError),
-    retry_backoff=10,
-    retry_backoff_max=300,
-    max_retries=5,
-    soft_time_limit=240,
-    time_limit=300,
-)
+@shared_task(**SWEEP_TASK)
 def remind_expiring_listings() -> int:
     return services.listings_remind_expiring()
 
 
-@shared_task(
-    autoretry_for=(ConnectionError, TimeoutError, DatabaseError),
-    retry_backoff=10,
-    retry_backoff_max=300,
-    max_retries=5,
-    soft_time_limit=240,
-    time_limit=300,
-)
+@shared_task(**SWEEP_TASK)
 def expire_stale_listings() -> int:
     return services.listings_expire_stale()

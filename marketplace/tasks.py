@@ -2,6 +2,8 @@
 
 import logging
 
+from django.db import DatabaseError
+
 logger = logging.getLogger(__name__)
 
 
@@ -17,3 +19,25 @@ def enqueue_or_leave_for_sweep(task, *args, what: str) -> None:
         if task.app.conf.task_always_eager:
             raise
         logger.warning("Could not queue %s; the sweep will.", what, exc_info=True)
+
+
+# Celery options shared by tasks of the same kind (`@shared_task(**PHOTO_TASK)`).
+PHOTO_TASK = {
+    # Storage and database hiccups pass; a file that cannot be read fails the photo instead.
+    "autoretry_for": (OSError, ConnectionError, TimeoutError, DatabaseError),
+    "retry_backoff": 5,
+    "retry_backoff_max": 300,
+    "retry_jitter": True,
+    "max_retries": 5,
+    "soft_time_limit": 60,
+    "time_limit": 90,
+}
+# Idempotent periodic sweeps: a retried or late run changes nothing more.
+SWEEP_TASK = {
+    "autoretry_for": (ConnectionError, TimeoutError, DatabaseError),
+    "retry_backoff": 10,
+    "retry_backoff_max": 300,
+    "max_retries": 5,
+    "soft_time_limit": 240,
+    "time_limit": 300,
+}

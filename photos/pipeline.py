@@ -6,6 +6,7 @@ PENDING, READY and FAILED), `failure_reason`, `attempts`, `width`, `height`, `ca
 """
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import TypeVar
 
 from django.conf import settings
@@ -81,3 +82,19 @@ def photo_files_delete_after_commit(photo: models.Model) -> None:
     original = [photo.original.name] if photo.original else []
     transaction.on_commit(lambda: delete_names("default", public))
     transaction.on_commit(lambda: delete_names("private", original))
+
+
+def photos_requeue_stale(*, model: type[models.Model], received_field: str, send) -> int:
+    """Queue again the photos whose task never ran (broker or worker down when they came in):
+    `send(photo_id)` for each; returns how many."""
+    cutoff = timezone.now() - timedelta(seconds=settings.PHOTO_STALE_AFTER_SECONDS)
+    stale = model.objects.filter(
+        status=model.Status.PENDING,
+        attempts__lt=settings.PHOTO_MAX_ATTEMPTS,
+        **{f"{received_field}__lt": cutoff},
+    ).values_list("pk", flat=True)
+    count = 0
+    for photo_id in stale.iterator():
+        send(photo_id)
+        count += 1
+    return count

@@ -4,7 +4,6 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -458,17 +457,9 @@ def photo_process(*, photo_id: int) -> RenovationPhoto | None:
 
 def photos_requeue_stale() -> int:
     """Queue again the photos whose task never ran (broker or worker down when they came in)."""
-    cutoff = timezone.now() - timedelta(seconds=settings.PHOTO_STALE_AFTER_SECONDS)
-    stale = RenovationPhoto.objects.filter(
-        status=RenovationPhoto.Status.PENDING,
-        received_at__lt=cutoff,
-        attempts__lt=settings.PHOTO_MAX_ATTEMPTS,
-    ).values_list("pk", flat=True)
-    count = 0
-    for photo_id in stale.iterator():
-        _send_processing(photo_id)
-        count += 1
-    return count
+    return photo_pipeline.photos_requeue_stale(
+        model=RenovationPhoto, received_field="received_at", send=_send_processing
+    )
 
 
 def _send_processing(photo_id: int) -> None:

@@ -1,19 +1,10 @@
 from celery import shared_task
-from django.db import DatabaseError
 
+from marketplace.tasks import PHOTO_TASK
 from renovations import services
 
 
-@shared_task(
-    bind=True,
-    autoretry_for=(OSError, ConnectionError, TimeoutError, DatabaseError),
-    retry_backoff=5,
-    retry_backoff_max=300,
-    retry_jitter=True,
-    max_retries=5,
-    soft_time_limit=60,
-    time_limit=90,
-)
+@shared_task(bind=True, **PHOTO_TASK)
 def process_renovation_photo(self, photo_id: int) -> str:
     """Make an update or receipt photo's missing variants; safe to run twice."""
     photo = services.photo_process(photo_id=photo_id)
