@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "knox",
     "django_filters",
+    "django_ratelimit",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "accounts",
@@ -56,7 +57,12 @@ INSTALLED_APPS = [
     "alerts",
 ]
 
+# Addresses (or networks) of the reverse proxies in front of the app, e.g. "10.0.0.5,10.0.1.0/24".
+# Only a request from one of them may say who the client is (X-Forwarded-For); none by default.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+
 MIDDLEWARE = [
+    "marketplace.client_address.ClientAddressMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -102,12 +108,21 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")
 
+# With Redis down the cache fails open: reads miss, writes are dropped, each after at most
+# REDIS_TIMEOUT_SECONDS, and the site goes on from the database.
+REDIS_TIMEOUT_SECONDS = env.float("REDIS_TIMEOUT_SECONDS", default=0.25)
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "walkup",
+            "OPTIONS": {
+                "IGNORE_EXCEPTIONS": True,
+                "LOG_IGNORED_EXCEPTIONS": True,
+                "SOCKET_CONNECT_TIMEOUT": REDIS_TIMEOUT_SECONDS,
+                "SOCKET_TIMEOUT": REDIS_TIMEOUT_SECONDS,
+            },
         }
     }
 else:
@@ -255,6 +270,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # REMOTE_ADDR is the real client address (marketplace.client_address): never trust XFF here.
+    "NUM_PROXIES": 0,
     "DEFAULT_THROTTLE_RATES": {
         "login": env.str("THROTTLE_LOGIN", default="10/min"),
         "register": env.str("THROTTLE_REGISTER", default="5/hour"),
@@ -318,6 +335,12 @@ ALERTS_DAILY_EMAIL_HOUR = env.int("ALERTS_DAILY_EMAIL_HOUR", default=8)
 ALERTS_MATCH_OVERLAP_SECONDS = 300
 # Where links in emails point.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+
+# Per-client limits (marketplace.limits.check_rate): counted in the cache, open when it is down.
+RATELIMIT_USE_CACHE = "default"
+RATELIMIT_FAIL_OPEN = True
+# Local memory is not shared between processes; Redis is whenever REDIS_URL is set.
+SILENCED_SYSTEM_CHECKS = [] if REDIS_URL else ["django_ratelimit.W001"]
 
 LOGGING = {
     "version": 1,

@@ -111,7 +111,7 @@ def test_with_redis_url_the_broker_and_cache_use_redis():
 
     assert values["CELERY_BROKER_URL"] == redis_url
     assert values["CELERY_RESULT_BACKEND"] == redis_url
-    assert values["CACHE_BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert values["CACHE_BACKEND"] == "django_redis.cache.RedisCache"
     assert values["CACHE_LOCATION"] == redis_url
     assert values["CELERY_TASK_ALWAYS_EAGER"] is False
 
