@@ -340,7 +340,7 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 RATELIMIT_USE_CACHE = "default"
 RATELIMIT_FAIL_OPEN = True
 # Local memory is not shared between processes; Redis is whenever REDIS_URL is set.
-SILENCED_SYSTEM_CHECKS = [] if REDIS_URL else ["django_ratelimit.W001"]
+SILENCED_SYSTEM_CHECKS = [] if REDIS_URL else ["django_ratelimit.E003", "django_ratelimit.W001"]
 
 LOGGING = {
     "version": 1,
