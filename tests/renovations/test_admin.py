@@ -57,3 +57,12 @@ def test_a_buyer_has_no_admin(client, world):
 def test_a_superuser_sees_every_project(client, world):
     client.force_login(SuperuserFactory())
     assert client.get(_change(world.project)).status_code == 200
+
+
+def test_a_member_agent_does_not_see_the_member_list_the_api_hides_from_them(client, world):
+    client.force_login(world.manager)
+
+    page = client.get(_change(world.project)).content.decode()
+
+    assert world.viewer.username not in page
+    assert "Project members" not in page
