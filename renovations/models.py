@@ -11,6 +11,7 @@ from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from photos.models import ProcessedPhoto
 
@@ -138,10 +139,11 @@ class Invitation(models.Model):
     """
 
     class Status(models.TextChoices):
-        PENDING = "pending", _("Pending")
-        ACCEPTED = "accepted", _("Accepted")
-        DECLINED = "declined", _("Declined")
-        CANCELLED = "cancelled", _("Cancelled")
+        # A task is "accepted" after inspection (验收); an invitation when someone agrees (接受).
+        PENDING = "pending", pgettext_lazy("invitation", "Pending")
+        ACCEPTED = "accepted", pgettext_lazy("invitation", "Accepted")
+        DECLINED = "declined", pgettext_lazy("invitation", "Declined")
+        CANCELLED = "cancelled", pgettext_lazy("invitation", "Cancelled")
 
     project = models.ForeignKey(
         RenovationProject, on_delete=models.CASCADE, related_name="invitations"
