@@ -193,6 +193,7 @@ class InvitationForYouViewSet(viewsets.ViewSet):
         )
 
     @extend_schema(
+        operation_id="v1_renovations_invitations_for_you_list",
         summary="Invitations to renovation projects waiting for your answer",
         responses=InvitationForYouSerializer(many=True),
     )

@@ -70,6 +70,7 @@ def test_the_same_username_invited_twice_at_once_is_one_invitation_and_one_notic
 
     invitation, created = second_result["value"]
     assert created is False
+    assert invitation.user == invitee
     assert Invitation.objects.filter(project=project).count() == 1
     assert Notification.objects.filter(kind=Kind.RENOVATION_INVITATION).count() == 1
 

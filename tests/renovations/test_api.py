@@ -316,6 +316,8 @@ def test_the_schema_documents_every_renovation_endpoint(api_client):
         assert path in paths, path
     upload = paths["/api/v1/renovations/{project_id}/updates/"]["post"]["requestBody"]
     assert "multipart/form-data" in upload["content"]
+    invite = paths["/api/v1/renovations/{project_id}/members/"]["post"]["responses"]
+    assert invite["201"]["content"]["application/json"]["schema"]["$ref"].endswith("/Invitation")
 
 
 @pytest.mark.parametrize("size", [1, 12])
