@@ -307,6 +307,7 @@ SPECTACULAR_SETTINGS = {
         "RenovationTaskStatusEnum": "renovations.models.Task.Status",
         "RenovationRoleEnum": "renovations.models.Role",
         "RenovationMemberRoleEnum": "renovations.models.ProjectMember.MemberRole",
+        "RenovationInvitationStatusEnum": "renovations.models.Invitation.Status",
     },
 }
 
@@ -333,6 +334,12 @@ ALERTS_DAILY_EMAIL_HOUR = env.int("ALERTS_DAILY_EMAIL_HOUR", default=8)
 # Each matching run looks this far behind the last one, for listings saved in transactions
 # that committed late; what was already alerted is never alerted again.
 ALERTS_MATCH_OVERLAP_SECONDS = 300
+# Renovation invitations: pending ones per project, and how many an owner sends in a day
+# (each tells someone; cancelling and inviting again must not become a way to pester them).
+RENOVATION_PENDING_INVITATIONS_PER_PROJECT = env.int(
+    "RENOVATION_PENDING_INVITATIONS_PER_PROJECT", default=20
+)
+RENOVATION_INVITATIONS_PER_DAY = env.int("RENOVATION_INVITATIONS_PER_DAY", default=30)
 # Where links in emails point.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 

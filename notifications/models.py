@@ -12,6 +12,7 @@ class Kind(models.TextChoices):
     RENOVATION_TASK_DONE = "renovation_task_done", _("Renovation task done")
     RENOVATION_TASK_ACCEPTED = "renovation_task_accepted", _("Renovation task accepted")
     RENOVATION_OVER_BUDGET = "renovation_over_budget", _("Renovation over budget")
+    RENOVATION_INVITATION = "renovation_invitation", _("Invitation to a renovation")
     PRICE_CUT = "price_cut", _("Price cut on a saved flat")
     SEARCH_MATCH = "search_match", _("New flat for a saved search")
     LISTING_EXPIRING = "listing_expiring", _("Listing about to expire")

@@ -1,7 +1,14 @@
 from django.contrib import admin
 from django.db.models import Q
 
-from renovations.models import Expense, ProjectMember, RenovationProject, Task, Update
+from renovations.models import (
+    Expense,
+    Invitation,
+    ProjectMember,
+    RenovationProject,
+    Task,
+    Update,
+)
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -22,6 +29,12 @@ class ReadOnlyInline(admin.TabularInline):
 class MemberInline(ReadOnlyInline):
     model = ProjectMember
     fields = ["user", "role", "added_at"]
+    readonly_fields = fields
+
+
+class InvitationInline(ReadOnlyInline):
+    model = Invitation
+    fields = ["username", "user", "role", "status", "invited_by", "created_at", "answered_at"]
     readonly_fields = fields
 
 
@@ -54,7 +67,11 @@ class UpdateInline(ReadOnlyInline):
 @admin.register(RenovationProject)
 class RenovationProjectAdmin(admin.ModelAdmin):
     """Read-only: an agent sees only the projects they are a member of; changes happen on the
-    site and the API, where the rules (who accepts, what is paid) are kept."""
+    site and the API, where the rules (who accepts, what is paid) are kept.
+
+    Who is in a project (members, invitations) is for superusers only: the API shows it to the
+    owner alone, and the owner is a buyer, never in the admin.
+    """
 
     list_display = ["title", "owner", "status", "budget", "start_date", "target_date"]
     list_filter = ["status"]
@@ -73,7 +90,13 @@ class RenovationProjectAdmin(admin.ModelAdmin):
         "created_at",
     ]
     readonly_fields = fields
-    inlines = [MemberInline, TaskInline, ExpenseInline, UpdateInline]
+    inlines = [TaskInline, ExpenseInline, UpdateInline]
+    people_inlines = [MemberInline, InvitationInline]
+
+    def get_inlines(self, request, obj):
+        if request.user.is_superuser:
+            return [*self.people_inlines, *self.inlines]
+        return self.inlines
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)

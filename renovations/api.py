@@ -1,5 +1,5 @@
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status, viewsets
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
@@ -10,7 +10,9 @@ from renovations.models import RenovationProject, Role
 from renovations.serializers import (
     ExpenseSerializer,
     ExpenseWriteSerializer,
-    MemberAddSerializer,
+    InvitationCreateSerializer,
+    InvitationForYouSerializer,
+    InvitationSerializer,
     MemberRoleSerializer,
     MemberSerializer,
     ProjectSerializer,
@@ -38,12 +40,16 @@ class ProjectScoped(viewsets.ViewSet):
         return {"request": self.request}
 
 
+def _project_read(request, project_id: int) -> dict:
+    project = selectors.projects_for(request.user).get(pk=project_id)
+    return ProjectSerializer(project, context={"request": request}).data
+
+
 class ProjectViewSet(viewsets.ViewSet):
     permission_classes = [IsAuthenticated]
 
     def _read(self, project_id: int) -> dict:
-        project = selectors.projects_for(self.request.user).get(pk=project_id)
-        return ProjectSerializer(project, context={"request": self.request}).data
+        return _project_read(self.request, project_id)
 
     @extend_schema(
         summary="Your renovation projects and those you are a member of",
@@ -100,15 +106,34 @@ class MemberViewSet(ProjectScoped):
 
     @extend_schema(
         summary="Invite someone by username as manager or viewer (owner)",
-        request=MemberAddSerializer,
-        responses={201: MemberSerializer},
+        description=(
+            "Makes an invitation, not a member: the person sees the project once they accept "
+            "it (`/api/v1/renovations/invitations/`). The answer is the same whether or not "
+            "the username exists. Inviting a username already invited and not answered gives "
+            "back that invitation (200) with the new role; nobody is told twice. At most "
+            "`RENOVATION_PENDING_INVITATIONS_PER_PROJECT` (20) invitations wait per project "
+            "(400), and an owner sends at most `RENOVATION_INVITATIONS_PER_DAY` (30) a day "
+            "(429 with Retry-After)."
+        ),
+        request=InvitationCreateSerializer,
+        responses={
+            201: OpenApiResponse(InvitationSerializer, description="Invitation made."),
+            200: OpenApiResponse(
+                InvitationSerializer, description="Already invited: that invitation."
+            ),
+        },
     )
     def create(self, request, project_id):
         project = self.project(Role.OWNER)
-        serializer = MemberAddSerializer(data=request.data)
+        serializer = InvitationCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        member = services.member_add(project=project, by=request.user, **serializer.validated_data)
-        return Response(MemberSerializer(member).data, status=status.HTTP_201_CREATED)
+        invitation, created = services.invitation_create(
+            project=project, by=request.user, **serializer.validated_data
+        )
+        return Response(
+            InvitationSerializer(invitation).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
 
     @extend_schema(
         summary="Change a member's role (owner)",
@@ -132,6 +157,69 @@ class MemberViewSet(ProjectScoped):
         project = self.project(Role.OWNER)
         member = get_object_or_404(selectors.members_of(project), pk=pk)
         services.member_remove(member=member, by=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ProjectInvitationViewSet(ProjectScoped):
+    @extend_schema(
+        summary="Invitations not answered yet (owner)",
+        responses=InvitationSerializer(many=True),
+    )
+    def list(self, request, project_id):
+        project = self.project(Role.OWNER)
+        invitations = selectors.pending_invitations_of(project)
+        return Response(InvitationSerializer(invitations, many=True).data)
+
+    @extend_schema(
+        summary="Cancel an invitation not answered yet (owner)",
+        description="Cancelling twice is harmless; an answered invitation cannot be cancelled.",
+        responses={204: None},
+    )
+    def destroy(self, request, project_id, pk):
+        project = self.project(Role.OWNER)
+        invitation = get_object_or_404(project.invitations.select_related("project"), pk=pk)
+        services.invitation_cancel(invitation=invitation, by=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class InvitationForYouViewSet(viewsets.ViewSet):
+    """The invitations sent to the signed-in user; anyone else's are a 404."""
+
+    permission_classes = [IsAuthenticated]
+
+    def _invitation(self, pk: int):
+        return get_object_or_404(
+            selectors.invitations_for(self.request.user).select_related("project"), pk=pk
+        )
+
+    @extend_schema(
+        operation_id="v1_renovations_invitations_for_you_list",
+        summary="Invitations to renovation projects waiting for your answer",
+        responses=InvitationForYouSerializer(many=True),
+    )
+    def list(self, request):
+        invitations = selectors.pending_invitations_for(request.user)
+        return Response(InvitationForYouSerializer(invitations, many=True).data)
+
+    @extend_schema(
+        summary="Accept an invitation: the project is then yours to see in your role",
+        description="Accepting twice gives the same answer; a declined or cancelled one is a 400.",
+        request=None,
+        responses=ProjectSerializer,
+    )
+    def accept(self, request, pk):
+        invitation = self._invitation(pk)
+        services.invitation_accept(invitation=invitation, by=request.user)
+        return Response(_project_read(request, invitation.project_id))
+
+    @extend_schema(
+        summary="Decline an invitation",
+        description="Declining twice is harmless; an accepted or cancelled one is a 400.",
+        request=None,
+        responses={204: None},
+    )
+    def decline(self, request, pk):
+        services.invitation_decline(invitation=self._invitation(pk), by=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

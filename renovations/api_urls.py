@@ -2,7 +2,9 @@ from django.urls import path
 
 from renovations.api import (
     ExpenseViewSet,
+    InvitationForYouViewSet,
     MemberViewSet,
+    ProjectInvitationViewSet,
     ProjectViewSet,
     TaskViewSet,
     UpdateViewSet,
@@ -12,6 +14,21 @@ LIST = {"get": "list", "post": "create"}
 
 urlpatterns = [
     path("", ProjectViewSet.as_view(LIST), name="renovation-list"),
+    path(
+        "invitations/",
+        InvitationForYouViewSet.as_view({"get": "list"}),
+        name="renovation-invitations-for-you",
+    ),
+    path(
+        "invitations/<int:pk>/accept/",
+        InvitationForYouViewSet.as_view({"post": "accept"}),
+        name="renovation-invitation-accept",
+    ),
+    path(
+        "invitations/<int:pk>/decline/",
+        InvitationForYouViewSet.as_view({"post": "decline"}),
+        name="renovation-invitation-decline",
+    ),
     path(
         "<int:pk>/",
         ProjectViewSet.as_view({"get": "retrieve", "patch": "partial_update"}),
@@ -27,6 +44,16 @@ urlpatterns = [
         "<int:project_id>/members/<int:pk>/",
         MemberViewSet.as_view({"patch": "partial_update", "delete": "destroy"}),
         name="renovation-member",
+    ),
+    path(
+        "<int:project_id>/invitations/",
+        ProjectInvitationViewSet.as_view({"get": "list"}),
+        name="renovation-invitations",
+    ),
+    path(
+        "<int:project_id>/invitations/<int:pk>/",
+        ProjectInvitationViewSet.as_view({"delete": "destroy"}),
+        name="renovation-invitation",
     ),
     path("<int:project_id>/tasks/", TaskViewSet.as_view(LIST), name="renovation-tasks"),
     path(

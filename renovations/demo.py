@@ -63,10 +63,12 @@ def _flat_bought_for_about_46000() -> Listing | None:
 
 @transaction.atomic
 def load_renovation_demo(*, seed: int = 2026) -> bool:
-    """buyer1's project with agent1 as manager and buyer2 as viewer; False if already there."""
+    """buyer1's project with agent1 as manager and buyer2 as viewer, who accepted their
+    invitations, and buyer3 invited as a viewer, not answered yet; False if already there."""
     owner = User.objects.filter(username="buyer1").first()
     manager = User.objects.filter(username="agent1").first()
     family = User.objects.filter(username="buyer2").first()
+    friend = User.objects.filter(username="buyer3").first()
     if not (owner and manager and family):
         return False
     if RenovationProject.objects.filter(owner=owner, title=TITLE).exists():
@@ -87,8 +89,15 @@ def load_renovation_demo(*, seed: int = 2026) -> bool:
             },
             from_template=True,
         )
-    services.member_add(project=project, by=owner, username=manager.username, role=Role.MANAGER)
-    services.member_add(project=project, by=owner, username=family.username, role=Role.VIEWER)
+    for member, role in ((manager, Role.MANAGER), (family, Role.VIEWER)):
+        invitation, _created = services.invitation_create(
+            project=project, by=owner, username=member.username, role=role
+        )
+        services.invitation_accept(invitation=invitation, by=member)
+    if friend:  # asked, not answered yet: what a pending invitation looks like
+        services.invitation_create(
+            project=project, by=owner, username=friend.username, role=Role.VIEWER
+        )
     tasks = list(project.tasks.order_by("position"))
     for task, status in zip(tasks, TASK_STATUSES, strict=False):
         if status in (Task.Status.DONE, Task.Status.ACCEPTED):

@@ -7,9 +7,11 @@ from django.core.files.storage import storages
 from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from photos.models import ProcessedPhoto
 
@@ -92,7 +94,8 @@ class RenovationProject(models.Model):
 
 
 class ProjectMember(models.Model):
-    """Someone the owner invited: a manager (contractor or agent) or a viewer (family)."""
+    """Someone who accepted the owner's invitation: a manager (contractor or agent) or a viewer
+    (family). Every access rule reads these rows only, so an invitation gives no access."""
 
     class MemberRole(models.TextChoices):
         MANAGER = Role.MANAGER.value, Role.MANAGER.label
@@ -119,6 +122,84 @@ class ProjectMember(models.Model):
 
     def __str__(self):
         return f"{self.user} · {self.get_role_display()}"
+
+
+class InvitationQuerySet(models.QuerySet):
+    def pending(self):
+        return self.filter(status=Invitation.Status.PENDING)
+
+
+class Invitation(models.Model):
+    """The owner asks someone by username to join; they become a member only by accepting.
+
+    `username` is what the owner typed (normalised) and is all the owner ever sees of the
+    invitee: `user` is the account it named when it was sent, or null when there was none, so
+    the owner's pages read the same whether or not the username exists. An invitation without
+    a user can never be accepted.
+    """
+
+    class Status(models.TextChoices):
+        # A task is "accepted" after inspection (验收); an invitation when someone agrees (接受).
+        PENDING = "pending", pgettext_lazy("invitation", "Pending")
+        ACCEPTED = "accepted", pgettext_lazy("invitation", "Accepted")
+        DECLINED = "declined", pgettext_lazy("invitation", "Declined")
+        CANCELLED = "cancelled", pgettext_lazy("invitation", "Cancelled")
+
+    project = models.ForeignKey(
+        RenovationProject, on_delete=models.CASCADE, related_name="invitations"
+    )
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("invited by"),
+    )
+    username = models.CharField(_("username"), max_length=150)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="renovation_invitations",
+        verbose_name=_("user"),
+    )
+    role = models.CharField(_("role"), max_length=10, choices=ProjectMember.MemberRole.choices)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    created_at = models.DateTimeField(_("invited at"), auto_now_add=True)
+    # When it was accepted, declined or cancelled.
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        constraints = [
+            models.UniqueConstraint(
+                F("project"),
+                Lower("username"),
+                condition=Q(status="pending"),
+                name="renovation_invitation_pending_once",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="pending", answered_at__isnull=True)
+                | (~Q(status="pending") & Q(answered_at__isnull=False)),
+                name="renovation_invitation_answered_when_closed",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["user", "created_at", "id"],
+                condition=Q(status="pending"),
+                name="renovation_invitation_inbox",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.username} · {self.get_role_display()} · {self.get_status_display()}"
 
 
 class Task(models.Model):

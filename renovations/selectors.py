@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from renovations.models import (
     Expense,
+    Invitation,
     ProjectMember,
     RenovationPhoto,
     RenovationProject,
@@ -132,6 +133,28 @@ def updates_of(project: RenovationProject) -> QuerySet[Update]:
 
 def members_of(project: RenovationProject) -> QuerySet[ProjectMember]:
     return project.members.select_related("user").order_by("added_at", "id")
+
+
+def pending_invitations_of(project: RenovationProject) -> QuerySet[Invitation]:
+    """For the owner: what they typed, never whom it named (see `Invitation`)."""
+    return project.invitations.pending().order_by("created_at", "id")
+
+
+def invitations_for(user: User) -> QuerySet[Invitation]:
+    """Invitations to this user, answered or not; anyone else's are not there (a 404)."""
+    if not user.is_authenticated:
+        return Invitation.objects.none()
+    return Invitation.objects.filter(user=user)
+
+
+def pending_invitations_for(user: User) -> QuerySet[Invitation]:
+    """What the user is asked to answer, with each project and who asked: one query."""
+    return (
+        invitations_for(user)
+        .pending()
+        .select_related("project", "invited_by")
+        .order_by("-created_at", "-id")
+    )
 
 
 @dataclass(frozen=True)

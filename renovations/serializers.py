@@ -6,6 +6,7 @@ from listings.serializers import PhotoVariantsSerializer, absolute_variant
 from photos.processing import VARIANT_WIDTHS
 from renovations.models import (
     Expense,
+    Invitation,
     ProjectMember,
     RenovationPhoto,
     RenovationProject,
@@ -92,9 +93,33 @@ class MemberSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class MemberAddSerializer(serializers.Serializer):
+class InvitationCreateSerializer(serializers.Serializer):
     username = serializers.CharField(max_length=150)
     role = serializers.ChoiceField(choices=ProjectMember.MemberRole.choices)
+
+
+class InvitationSerializer(serializers.ModelSerializer):
+    """The owner's view: the username as typed, never whether it names an account."""
+
+    class Meta:
+        model = Invitation
+        fields = ["id", "username", "role", "status", "created_at"]
+        read_only_fields = fields
+
+
+class InvitedProjectSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="pk")
+    title = serializers.CharField()
+
+
+class InvitationForYouSerializer(serializers.ModelSerializer):
+    project = InvitedProjectSerializer(read_only=True)
+    invited_by = ProjectPersonSerializer(read_only=True)
+
+    class Meta:
+        model = Invitation
+        fields = ["id", "project", "invited_by", "role", "created_at"]
+        read_only_fields = fields
 
 
 class MemberRoleSerializer(serializers.Serializer):

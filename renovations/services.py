@@ -4,15 +4,18 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from accounts.models import User
 from listings.models import Listing
+from marketplace.limits import check_recent_count
 from marketplace.tasks import enqueue_or_leave_for_sweep
 from notifications.models import Kind
 from notifications.services import notify
@@ -21,6 +24,7 @@ from photos.validation import check_image_upload
 from renovations import selectors
 from renovations.models import (
     Expense,
+    Invitation,
     ProjectMember,
     RenovationPhoto,
     RenovationProject,
@@ -161,23 +165,164 @@ def project_update(*, project: RenovationProject, by: User, data: dict[str, Any]
     return project
 
 
-# --- members --------------------------------------------------------------------------
+# --- members and invitations ----------------------------------------------------------
+
+
+def _normalised_username(username: str) -> str:
+    return User.normalize_username((username or "").strip())
+
+
+def _check_invitation_quota(by: User) -> None:
+    check_recent_count(
+        Invitation.objects.filter(invited_by=by),
+        time_field="created_at",
+        limit=settings.RENOVATION_INVITATIONS_PER_DAY,
+        window=timedelta(days=1),
+        message=_("You have sent %(count)d invitations in the last day.")
+        % {"count": settings.RENOVATION_INVITATIONS_PER_DAY},
+    )
+
+
+def invitation_create(
+    *, project: RenovationProject, by: User, username: str, role: str
+) -> tuple[Invitation, bool]:
+    """Ask someone by username to join; they see nothing of the project until they accept.
+
+    The owner's answer is the same whether or not the username exists, so the form cannot be
+    used to find out who has an account: an unknown username makes an invitation that nobody
+    can accept. Inviting the same username again while one is pending sets its role and tells
+    no one twice. Returns the invitation and whether it is new.
+    """
+    _require(project, by, Role.OWNER)
+    invitation = Invitation(
+        project=project, invited_by=by, username=_normalised_username(username), role=role
+    )
+    invitation.full_clean(exclude=["project", "invited_by", "user", "status"])
+    with transaction.atomic():
+        # One owner's invitations one at a time: the caps below are counts, not locks.
+        User.objects.select_for_update().filter(pk=by.pk).first()
+        pending = project.invitations.pending().filter(username__iexact=invitation.username)
+        existing = pending.first()
+        if existing is not None:
+            existing.role = invitation.role
+            existing.save(update_fields=["role"])
+            return existing, False
+        invitation.user = (
+            User.objects.filter(username__iexact=invitation.username, is_active=True)
+            .order_by("id")
+            .first()
+        )
+        _check_invitation_allowed(project, invitation)
+        invitation.save()
+        if invitation.user is not None:
+            _tell_invitee(invitation)
+    return invitation, True
+
+
+def _check_invitation_allowed(project: RenovationProject, invitation: Invitation) -> None:
+    """The owner knows who is in their project, so these refusals reveal nothing new."""
+    if invitation.username.casefold() == project.owner.username.casefold():
+        raise ValidationError({"username": _("You own this project already.")})
+    if project.members.filter(user__username__iexact=invitation.username).exists():
+        raise ValidationError({"username": _("This person is already a member.")})
+    limit = settings.RENOVATION_PENDING_INVITATIONS_PER_PROJECT
+    if project.invitations.pending().count() >= limit:
+        raise ValidationError(
+            _(
+                "A project has at most %(count)d invitations waiting for an answer. "
+                "Cancel one you no longer need first."
+            )
+            % {"count": limit}
+        )
+    _check_invitation_quota(invitation.invited_by)
+
+
+def _tell_invitee(invitation: Invitation) -> None:
+    invitee, project = invitation.user, invitation.project
+    with translation.override(invitee.language):
+        text = _(
+            "%(who)s invites you to the renovation “%(project)s” as a %(role)s. "
+            "Accept or decline on your renovations page."
+        ) % {
+            "who": invitation.invited_by.display_name,
+            "project": project.title,
+            "role": invitation.get_role_display().lower(),
+        }
+    notify(
+        recipient=invitee,
+        kind=Kind.RENOVATION_INVITATION,
+        subject=invitation,
+        text=text,
+        link=f"{reverse('renovations:list')}#invitations",
+        group_key=_group(project),
+    )
+
+
+def _locked_invitation(invitation: Invitation, by: User) -> Invitation:
+    invitation = (
+        Invitation.objects.select_for_update(of=("self",))
+        .select_related("project__owner")
+        .get(pk=invitation.pk)
+    )
+    if invitation.user_id is None or invitation.user_id != by.pk:
+        raise PermissionDenied(_("This invitation is not for you."))
+    return invitation
+
+
+def _closed_message(invitation: Invitation) -> str:
+    if invitation.status == Invitation.Status.CANCELLED:
+        return _("The owner cancelled this invitation.")
+    if invitation.status == Invitation.Status.DECLINED:
+        return _("You declined this invitation.")
+    return _("You accepted this invitation already.")
 
 
 @transaction.atomic
-def member_add(*, project: RenovationProject, by: User, username: str, role: str) -> ProjectMember:
-    _require(project, by, Role.OWNER)
-    user = User.objects.filter(username__iexact=(username or "").strip(), is_active=True).first()
-    if user is None:
-        raise ValidationError({"username": _("There is no Walkup user with this username.")})
-    if user.pk == project.owner_id:
-        raise ValidationError({"username": _("You own this project already.")})
-    if project.members.filter(user=user).exists():
-        raise ValidationError({"username": _("This person is already a member.")})
-    member = ProjectMember(project=project, user=user, role=role)
-    member.full_clean(exclude=["project", "user"])
-    member.save()
+def invitation_accept(*, invitation: Invitation, by: User) -> ProjectMember:
+    """Only the invited person accepts, once: accepting twice gives the same membership."""
+    invitation = _locked_invitation(invitation, by)
+    project = invitation.project
+    if invitation.status == Invitation.Status.ACCEPTED:
+        member = project.members.filter(user=by).first()
+        if member is not None:
+            return member
+    if invitation.status != Invitation.Status.PENDING:
+        raise ValidationError(_closed_message(invitation))
+    member, _created = ProjectMember.objects.get_or_create(
+        project=project, user=by, defaults={"role": invitation.role}
+    )
+    invitation.status = Invitation.Status.ACCEPTED
+    invitation.answered_at = timezone.now()
+    invitation.save(update_fields=["status", "answered_at"])
     return member
+
+
+@transaction.atomic
+def invitation_decline(*, invitation: Invitation, by: User) -> Invitation:
+    invitation = _locked_invitation(invitation, by)
+    if invitation.status == Invitation.Status.DECLINED:
+        return invitation
+    if invitation.status != Invitation.Status.PENDING:
+        raise ValidationError(_closed_message(invitation))
+    invitation.status = Invitation.Status.DECLINED
+    invitation.answered_at = timezone.now()
+    invitation.save(update_fields=["status", "answered_at"])
+    return invitation
+
+
+@transaction.atomic
+def invitation_cancel(*, invitation: Invitation, by: User) -> Invitation:
+    """The owner takes back an invitation not yet answered: it can no longer be accepted."""
+    _require(invitation.project, by, Role.OWNER)
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.status == Invitation.Status.CANCELLED:
+        return invitation
+    if invitation.status != Invitation.Status.PENDING:
+        raise ValidationError(_("This invitation has been answered already."))
+    invitation.status = Invitation.Status.CANCELLED
+    invitation.answered_at = timezone.now()
+    invitation.save(update_fields=["status", "answered_at"])
+    return invitation
 
 
 @transaction.atomic

@@ -6,6 +6,16 @@ app_name = "renovations"
 
 urlpatterns = [
     path("", views.project_list, name="list"),
+    path(
+        "invitations/<int:invitation_id>/accept/",
+        views.invitation_accept,
+        name="invitation-accept",
+    ),
+    path(
+        "invitations/<int:invitation_id>/decline/",
+        views.invitation_decline,
+        name="invitation-decline",
+    ),
     path("<int:project_id>/", views.project_detail, name="project"),
     path("<int:project_id>/summary/", views.project_summary, name="summary"),
     path("<int:project_id>/edit/", views.project_edit, name="edit"),
@@ -24,5 +34,10 @@ urlpatterns = [
         "<int:project_id>/members/<int:member_id>/remove/",
         views.member_remove,
         name="member-remove",
+    ),
+    path(
+        "<int:project_id>/invitations/<int:invitation_id>/cancel/",
+        views.invitation_cancel,
+        name="invitation-cancel",
     ),
 ]

@@ -49,7 +49,11 @@ def project_list(request):
     return render(
         request,
         "renovations/list.html",
-        {"projects": selectors.projects_for(request.user), "form": form},
+        {
+            "projects": selectors.projects_for(request.user),
+            "invitations": list(selectors.pending_invitations_for(request.user)),
+            "form": form,
+        },
         status=400 if form.errors else 200,
     )
 
@@ -77,6 +81,7 @@ def render_project(request, project, status: int = 200, **forms):
             "expenses": list(selectors.expenses_of(project)),
             "updates": list(selectors.updates_of(project)),
             "members": list(selectors.members_of(project)) if is_owner else [],
+            "invitations": list(selectors.pending_invitations_of(project)) if is_owner else [],
             "can_manage": can_manage,
             "is_owner": is_owner,
             "statuses": Task.Status,
@@ -260,16 +265,80 @@ def _owned(request, project_id: int):
 @login_required
 @require_POST
 def member_add(request, project_id: int):
+    """Invites: the answer is the same whether or not the username exists."""
     project = _owned(request, project_id)
     form = MemberForm(request.POST, prefix="member")
     if form.is_valid():
         try:
-            services.member_add(project=project, by=request.user, **form.cleaned_data)
+            invitation, _created = services.invitation_create(
+                project=project, by=request.user, **form.cleaned_data
+            )
         except ValidationError as error:
             _errors_to_form(form, error)
         else:
+            flash.success(
+                request,
+                _("“%(username)s” is invited. They will see the project once they accept.")
+                % {"username": invitation.username},
+            )
             return redirect(f"{project.get_absolute_url()}#members")
     return render_project(request, project, status=400, member_form=form)
+
+
+@login_required
+@require_POST
+def invitation_cancel(request, project_id: int, invitation_id: int):
+    project = _owned(request, project_id)
+    invitation = get_object_or_404(project.invitations.select_related("project"), pk=invitation_id)
+    try:
+        services.invitation_cancel(invitation=invitation, by=request.user)
+    except ValidationError as error:
+        for message in error.messages:
+            flash.error(request, message)
+    else:
+        flash.success(
+            request,
+            _("The invitation to “%(username)s” is cancelled.") % {"username": invitation.username},
+        )
+    return redirect(f"{project.get_absolute_url()}#members")
+
+
+def _invitation_for_me(request, invitation_id: int):
+    return get_object_or_404(
+        selectors.invitations_for(request.user).select_related("project"), pk=invitation_id
+    )
+
+
+@login_required
+@require_POST
+def invitation_accept(request, invitation_id: int):
+    invitation = _invitation_for_me(request, invitation_id)
+    try:
+        services.invitation_accept(invitation=invitation, by=request.user)
+    except ValidationError as error:
+        for message in error.messages:
+            flash.error(request, message)
+        return redirect("renovations:list")
+    flash.success(request, _("You joined “%(project)s”.") % {"project": invitation.project.title})
+    return redirect(invitation.project)
+
+
+@login_required
+@require_POST
+def invitation_decline(request, invitation_id: int):
+    invitation = _invitation_for_me(request, invitation_id)
+    try:
+        services.invitation_decline(invitation=invitation, by=request.user)
+    except ValidationError as error:
+        for message in error.messages:
+            flash.error(request, message)
+    else:
+        flash.success(
+            request,
+            _("You declined the invitation to “%(project)s”.")
+            % {"project": invitation.project.title},
+        )
+    return redirect("renovations:list")
 
 
 @login_required

@@ -1,5 +1,6 @@
-"""An owner far away starts a renovation from the template; the agent on site posts a photo and
-marks a task done; the owner sees it, accepts it, and the progress bar moves."""
+"""An owner far away starts a renovation from the template and invites the agent on site, who
+accepts, posts a photo and marks a task done; the owner sees it, accepts it, and the progress
+bar moves."""
 
 import pytest
 from playwright.sync_api import expect
@@ -41,14 +42,17 @@ def test_owner_template_manager_update_and_done_owner_accepts(page, request_log,
     page.locator("#members").get_by_label("Username").fill(agent.username)
     page.locator("#members").get_by_label("Role").select_option("manager")
     page.get_by_role("button", name="Invite").click()
-    expect(page.locator(".member-list")).to_contain_text("wang")
+    expect(page.locator(".invitation-list")).to_contain_text("wang · Manager")
     expect(page.locator(".progress-accepted")).to_have_attribute("value", "0")
     log_out(page)
 
-    # The agent on site posts an update with a photo and marks demolition done.
+    # The agent accepts the invitation, then posts an update with a photo and marks
+    # demolition done.
     log_in(page, agent.username)
     page.locator("header").get_by_role("link", name="Renovations").click()
-    page.get_by_role("link", name="Xiangyang 2-room").click()
+    expect(page.locator("#invitations")).to_contain_text("Xiangyang 2-room")
+    page.locator("#invitations").get_by_role("button", name="Accept").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Xiangyang 2-room")
     page.get_by_label("What was done").fill("Old tiles and floor are out.")
     page.locator("#updates").get_by_label("Photos").set_input_files(str(photo))
     page.get_by_role("button", name="Post the update").click()
@@ -63,6 +67,8 @@ def test_owner_template_manager_update_and_done_owner_accepts(page, request_log,
     expect(page.locator("header .badge-unread").first).to_have_text("2")  # update + task done
     page.locator("header").get_by_role("link", name="Renovations").click()
     page.get_by_role("link", name="Xiangyang 2-room").click()
+    expect(page.locator(".member-list").first).to_contain_text("wang")
+    expect(page.locator(".invitation-list")).to_have_count(0)
     expect(page.locator(".update-photos img")).to_have_count(1)
     expect(page.locator(".photo-times").first).to_contain_text("received")
     page.get_by_role("button", name=f"Accept: {DEMOLITION}").click()

@@ -3,17 +3,27 @@ from dataclasses import dataclass
 import pytest
 
 from accounts.models import User
-from renovations.models import Expense, ProjectMember, RenovationProject, Role, Task, Update
+from renovations.models import (
+    Expense,
+    Invitation,
+    ProjectMember,
+    RenovationProject,
+    Role,
+    Task,
+    Update,
+)
 from tests.accounts.factories import AgentFactory, BuyerFactory
 from tests.renovations.factories import (
     ExpenseFactory,
+    InvitationFactory,
     MemberFactory,
     ProjectFactory,
     TaskFactory,
     UpdateFactory,
 )
 
-ACTORS = ["owner", "manager", "viewer", "other_buyer", "other_agent", "anonymous"]
+# The invitee has a pending invitation to the project: until they accept, an outsider.
+ACTORS = ["owner", "manager", "viewer", "invitee", "other_buyer", "other_agent", "anonymous"]
 RANK = {"viewer": 0, "manager": 1, "owner": 2}
 
 
@@ -25,7 +35,9 @@ class World:
     viewer: User
     other_buyer: User
     other_agent: User
+    invitee: User
     viewer_member: ProjectMember
+    invitation: Invitation
     task: Task
     done_task: Task
     expense: Expense
@@ -37,7 +49,8 @@ class World:
 
 @pytest.fixture
 def world() -> World:
-    """A project with its owner, an agent as manager, family as viewer, and two outsiders."""
+    """A project with its owner, an agent as manager, family as viewer, someone invited who
+    has not answered, and two outsiders."""
     project = ProjectFactory(budget=25_000)
     manager = AgentFactory()
     MemberFactory(project=project, user=manager, role=Role.MANAGER)
@@ -45,6 +58,7 @@ def world() -> World:
     # Outsiders with projects of their own, so "nothing" is not just an empty table.
     other_buyer = BuyerFactory()
     ProjectFactory(owner=other_buyer)
+    invitation = InvitationFactory(project=project, role=Role.MANAGER)
     return World(
         project=project,
         owner=project.owner,
@@ -52,7 +66,9 @@ def world() -> World:
         viewer=viewer_member.user,
         other_buyer=other_buyer,
         other_agent=AgentFactory(),
+        invitee=invitation.user,
         viewer_member=viewer_member,
+        invitation=invitation,
         task=TaskFactory(project=project, name="Tiling"),
         done_task=TaskFactory(project=project, name="Plumbing", status=Task.Status.DONE),
         expense=ExpenseFactory(project=project),

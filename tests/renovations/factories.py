@@ -5,6 +5,7 @@ import factory
 
 from renovations.models import (
     Expense,
+    Invitation,
     ProjectMember,
     RenovationPhoto,
     RenovationProject,
@@ -34,6 +35,19 @@ class MemberFactory(factory.django.DjangoModelFactory):
     project = factory.SubFactory(ProjectFactory)
     user = factory.SubFactory(BuyerFactory)
     role = ProjectMember.MemberRole.MANAGER
+
+
+class InvitationFactory(factory.django.DjangoModelFactory):
+    """A pending invitation to an existing buyer (pass `user=None` and a username for none)."""
+
+    class Meta:
+        model = Invitation
+
+    project = factory.SubFactory(ProjectFactory)
+    invited_by = factory.LazyAttribute(lambda invitation: invitation.project.owner)
+    user = factory.SubFactory(BuyerFactory)
+    username = factory.LazyAttribute(lambda invitation: invitation.user.username)
+    role = ProjectMember.MemberRole.VIEWER
 
 
 class TaskFactory(factory.django.DjangoModelFactory):

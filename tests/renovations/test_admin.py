@@ -57,3 +57,30 @@ def test_a_buyer_has_no_admin(client, world):
 def test_a_superuser_sees_every_project(client, world):
     client.force_login(SuperuserFactory())
     assert client.get(_change(world.project)).status_code == 200
+
+
+def test_a_member_agent_does_not_see_the_member_list_the_api_hides_from_them(
+    client, api_client, world
+):
+    client.force_login(world.manager)
+    api_client.force_authenticate(world.manager)
+
+    page = client.get(_change(world.project)).content.decode()
+
+    assert api_client.get(f"/api/v1/renovations/{world.project.pk}/members/").status_code == 403
+    assert world.task.name in page  # the project itself is there
+    assert world.viewer.username not in page
+    assert world.invitee.username not in page
+    assert "Project members" not in page
+    assert "Invitations" not in page
+
+
+def test_a_superuser_sees_members_and_invitations(client, world):
+    client.force_login(SuperuserFactory())
+
+    page = client.get(_change(world.project)).content.decode()
+
+    assert "Project members" in page
+    assert world.viewer.username in page
+    assert "Invitations" in page
+    assert world.invitee.username in page

@@ -37,6 +37,8 @@ def _endpoints(world):
             200,
         ),
         ("delete", f"{BASE}/{p}/members/{world.viewer_member.pk}/", None, "owner", 204),
+        ("get", f"{BASE}/{p}/invitations/", None, "owner", 200),
+        ("delete", f"{BASE}/{p}/invitations/{world.invitation.pk}/", None, "owner", 204),
         ("get", f"{BASE}/{p}/tasks/", None, "viewer", 200),
         ("post", f"{BASE}/{p}/tasks/", {"name": "Paint", "estimated_cost": 900}, "manager", 201),
         ("patch", f"{BASE}/{p}/tasks/{t}/", {"status": "done"}, "manager", 200),
@@ -56,7 +58,7 @@ def _endpoints(world):
     ]
 
 
-ENDPOINT_COUNT = 17
+ENDPOINT_COUNT = 19
 
 
 @pytest.mark.parametrize("actor", ACTORS)
@@ -80,6 +82,7 @@ def test_the_project_list_shows_only_ones_own_and_member_projects(api_client, wo
         ("owner", [world.project.pk]),
         ("manager", [world.project.pk]),
         ("viewer", [world.project.pk]),
+        ("invitee", []),
         ("other_agent", []),
     ]:
         api_client.force_authenticate(world.user(actor))
@@ -300,6 +303,11 @@ def test_the_schema_documents_every_renovation_endpoint(api_client):
         "/api/v1/renovations/{id}/",
         "/api/v1/renovations/{id}/summary/",
         "/api/v1/renovations/{project_id}/members/",
+        "/api/v1/renovations/{project_id}/invitations/",
+        "/api/v1/renovations/{project_id}/invitations/{id}/",
+        "/api/v1/renovations/invitations/",
+        "/api/v1/renovations/invitations/{id}/accept/",
+        "/api/v1/renovations/invitations/{id}/decline/",
         "/api/v1/renovations/{project_id}/tasks/",
         "/api/v1/renovations/{project_id}/tasks/{id}/accept/",
         "/api/v1/renovations/{project_id}/expenses/",
@@ -308,6 +316,8 @@ def test_the_schema_documents_every_renovation_endpoint(api_client):
         assert path in paths, path
     upload = paths["/api/v1/renovations/{project_id}/updates/"]["post"]["requestBody"]
     assert "multipart/form-data" in upload["content"]
+    invite = paths["/api/v1/renovations/{project_id}/members/"]["post"]["responses"]
+    assert invite["201"]["content"]["application/json"]["schema"]["$ref"].endswith("/Invitation")
 
 
 @pytest.mark.parametrize("size", [1, 12])

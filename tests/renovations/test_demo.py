@@ -13,6 +13,7 @@ def test_the_demo_renovation_is_believable_and_loaded_once(django_capture_on_com
     owner = BuyerFactory(username="buyer1")
     agent = AgentFactory(username="agent1")
     BuyerFactory(username="buyer2")
+    buyer3 = BuyerFactory(username="buyer3")
     ListingFactory(agent=agent, price=46_000, district__city__slug="hegang")
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -32,5 +33,9 @@ def test_the_demo_renovation_is_believable_and_loaded_once(django_capture_on_com
         "agent1": "manager",
         "buyer2": "viewer",
     }
+    assert [(i.user, i.role, i.status) for i in project.invitations.pending()] == [
+        (buyer3, "viewer", "pending")
+    ]
+    assert project.invitations.filter(status="accepted").count() == 2
     assert project.updates.count() == 3
     assert project.photos.filter(status="ready").count() == 3

@@ -137,32 +137,39 @@ def test_a_removed_member_loses_access_at_once(project, manager):
         services.task_create(project=project, by=manager, data={"name": "x"})
 
 
-def test_members_are_invited_by_username_once(project):
+def test_a_member_is_someone_who_accepted_an_invitation_by_username(project):
     cousin = BuyerFactory(username="Cousin")
 
-    services.member_add(project=project, by=project.owner, username="cousin", role=Role.VIEWER)
+    invitation, created = services.invitation_create(
+        project=project, by=project.owner, username="  cousin ", role=Role.VIEWER
+    )
 
+    assert created
+    assert (invitation.username, invitation.user) == ("cousin", cousin)
+    assert not project.members.exists()
+    services.invitation_accept(invitation=invitation, by=cousin)
+    assert project.members.get().user == cousin
     with pytest.raises(ValidationError, match="already a member"):
-        services.member_add(project=project, by=project.owner, username="cousin", role="viewer")
-    with pytest.raises(ValidationError, match="no Walkup user"):
-        services.member_add(project=project, by=project.owner, username="nobody", role="viewer")
+        services.invitation_create(
+            project=project, by=project.owner, username="COUSIN", role="viewer"
+        )
     with pytest.raises(ValidationError, match="own this project"):
-        services.member_add(
+        services.invitation_create(
             project=project, by=project.owner, username=project.owner.username, role="viewer"
         )
     with pytest.raises(ValidationError) as error:
-        services.member_add(
+        services.invitation_create(
             project=project, by=project.owner, username=BuyerFactory().username, role="owner"
         )
     assert "role" in error.value.message_dict
-    assert project.members.get().user == cousin
 
 
 def test_only_the_owner_invites(project, manager):
     with pytest.raises(PermissionDenied):
-        services.member_add(
+        services.invitation_create(
             project=project, by=manager, username=BuyerFactory().username, role="viewer"
         )
+    assert not project.invitations.exists()
 
 
 # --- tasks ----------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from tests.photos import images
 from tests.renovations.conftest import ACTORS, expected_status
 from tests.renovations.factories import (
     ExpenseFactory,
+    InvitationFactory,
     MemberFactory,
     RenovationPhotoFactory,
     TaskFactory,
@@ -70,11 +71,12 @@ def _pages(world):
             302,
         ),
         ("post", url("member-remove", world.viewer_member.pk), {}, "owner", 302),
+        ("post", url("invitation-cancel", world.invitation.pk), {}, "owner", 302),
     ]
 
 
 @pytest.mark.parametrize("actor", ACTORS)
-@pytest.mark.parametrize("index", range(14))
+@pytest.mark.parametrize("index", range(15))
 def test_access_matrix(client, world, actor, index):
     method, url, data, role_needed, success = _pages(world)[index]
     if world.user(actor):
@@ -236,8 +238,9 @@ def test_a_manager_posts_an_update_with_photos_through_the_page(
 
 # Session and user; project with the role; summary (categories, task figures); tasks;
 # expenses (with task, author and receipt); updates (with author); their photos; members;
-# the expense form's task menu; the header's unread counts (messages, notifications).
-PROJECT_PAGE_QUERIES = 13
+# invitations not answered; the expense form's task menu; the header's unread counts
+# (messages, notifications).
+PROJECT_PAGE_QUERIES = 14
 
 
 @pytest.mark.parametrize("size", [1, 15])
@@ -249,12 +252,14 @@ def test_project_page_queries_do_not_grow(client, world, django_assert_num_queri
         update = UpdateFactory(project=world.project)
         RenovationPhotoFactory.create_batch(2, update=update)
         MemberFactory(project=world.project)
+        InvitationFactory(project=world.project)
     client.force_login(world.owner)
 
     with django_assert_num_queries(PROJECT_PAGE_QUERIES):
         response = client.get(world.project.get_absolute_url())
 
     assert response.status_code == 200
+    assert response.content.decode().count("Cancel the invitation") == size + 1
 
 
 @pytest.mark.parametrize("size", [1, 15])
@@ -262,12 +267,16 @@ def test_list_page_queries_do_not_grow(client, django_assert_num_queries, size):
     owner = BuyerFactory()
     for _number in range(size):
         ExpenseFactory(project__owner=owner)
+        InvitationFactory(user=owner)
     client.force_login(owner)
 
-    with django_assert_num_queries(5):  # session, user, projects with spending, unread counts
+    # Session, user, projects with spending, invitations with project and sender, unread counts.
+    with django_assert_num_queries(6):
         response = client.get(reverse("renovations:list"))
 
-    assert response.content.decode().count('class="project-row"') == size
+    page = response.content.decode()
+    assert page.count('class="project-row"') == size
+    assert page.count('class="invitation"') == size
 
 
 def test_a_project_links_to_the_listing_pasted_in_the_form(client):
