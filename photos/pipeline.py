@@ -96,8 +96,8 @@ def photo_process(
         current.save()
     # A listing published (or taken back) while we worked: its move found no variants to move,
     # so the files go where they belong now. Checked after our commit, so one of us sees both.
-    photo_relocate(model=model, photo_id=photo_id, storage_for=storage_for)
-    current.refresh_from_db(fields=["variants"])
+    if photo_relocate(model=model, photo_id=photo_id, storage_for=storage_for):
+        current.refresh_from_db(fields=["variants"])
     return current
 
 
