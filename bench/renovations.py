@@ -66,10 +66,20 @@ def _project(label: str, tasks: int, expenses: int, updates: int):
     made = Update.objects.bulk_create(
         Update(project=project, author=owner, note=f"Update {n}") for n in range(updates)
     )
-    variants = {
-        name: {"width": width, "height": width * 3 // 4, "webp": "x.webp", "jpeg": "x.jpg"}
-        for name, width in (("large", 1600), ("medium", 1000), ("thumb", 400))
-    }
+
+    def variants(folder: str) -> dict:
+        """Private files named as the pipeline names them: each URL is the access-checked one."""
+        return {
+            name: {
+                "width": width,
+                "height": width * 3 // 4,
+                "webp": f"{folder}/{name}-0123456789ab.webp",
+                "jpeg": f"{folder}/{name}-0123456789ab.jpeg",
+                "storage": "private",
+            }
+            for name, width in (("large", 1600), ("medium", 1000), ("thumb", 400))
+        }
+
     RenovationPhoto.objects.bulk_create(
         RenovationPhoto(
             project=project,
@@ -77,10 +87,10 @@ def _project(label: str, tasks: int, expenses: int, updates: int):
             original="bench.jpg",
             content_hash=f"{update.pk:064d}",
             status="ready",
-            variants=variants,
+            variants=variants(f"renovations/{project.pk}/{update.pk}{n}"),
         )
         for update in made
-        for _n in range(PHOTOS_PER_UPDATE)
+        for n in range(PHOTOS_PER_UPDATE)
     )
     return owner, project
 

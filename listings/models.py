@@ -382,6 +382,12 @@ class Listing(models.Model):
         return self.status == self.Status.ACTIVE
 
     @property
+    def photos_are_public(self) -> bool:
+        """Its photos are in the public storage once it has been published (ONCE_PUBLISHED),
+        as its page is; a draft's are private to its agent."""
+        return self.published_at is not None and self.status != self.Status.DRAFT
+
+    @property
     def expires_at(self):
         """When an active listing leaves the market unless its agent reconfirms it."""
         if self.status != self.Status.ACTIVE or self.confirmed_at is None:

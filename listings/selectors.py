@@ -88,6 +88,12 @@ def listing_cards(*, user=None):
     return cards if user is None else with_favorite_flag(cards, user=user)
 
 
+def listing_photos_visible_to(user, listing_id: int) -> bool:
+    """Whether the user may see this listing's private photo files (photos.access): whoever may
+    see the listing, so a just-published listing's photos work before they are moved."""
+    return Listing.objects.visible_to(user).filter(pk=listing_id).exists()
+
+
 def listing_for_viewer(*, listing_id: int, user) -> Listing:
     """A listing the user may see: active ones, and an agent's own in any status; else 404."""
     try:

@@ -99,7 +99,6 @@ class ListingPhotoSerializer(serializers.ModelSerializer):
             "failure_reason",
             "width",
             "height",
-            "captured_at",
             "created_at",
             "variants",
         ]

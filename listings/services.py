@@ -5,7 +5,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
@@ -15,9 +15,13 @@ from accounts.models import User
 from listings.models import Listing, ListingPhoto, ListingPriceChange
 from marketplace.tasks import enqueue_or_leave_for_sweep
 from photos import pipeline as photo_pipeline
+from photos.processing import VARIANT_WIDTHS
 from photos.validation import check_image_upload
+from photos.variants import PRIVATE, PUBLIC, stored_outside
 
 Status = Listing.Status
+# The first folder of this app's variant names, registered with photos.access (apps.py).
+PHOTO_OWNER = "listings"
 
 ALLOWED_STATUS_CHANGES: dict[str, set[str]] = {
     Status.DRAFT: {Status.ACTIVE, Status.WITHDRAWN},
@@ -88,7 +92,7 @@ def listing_create(*, agent: User, data: dict[str, Any]) -> Listing:
 
 @transaction.atomic
 def listing_update(*, listing: Listing, data: dict[str, Any]) -> Listing:
-    stored_price, old_status = _lock_for_price_change(listing)
+    stored_price, old_status, photos_were_public = _lock_for_price_change(listing)
     for name in EDITABLE_FIELDS:
         if name in data:
             setattr(listing, name, data[name])
@@ -97,6 +101,8 @@ def listing_update(*, listing: Listing, data: dict[str, Any]) -> Listing:
     _track_market_exit(listing, old_status)
     listing.full_clean()
     listing.save()
+    if listing.photos_are_public != photos_were_public:
+        _queue_photos_relocation(listing.pk)
     # The database computes price per m²; Django reads generated columns back on insert only.
     listing.refresh_from_db(fields=["price_per_m2"])
     _record_price_change(listing, old_price=stored_price)
@@ -112,16 +118,20 @@ def listing_set_status(*, listing: Listing, status: str) -> Listing:
 ON_MARKET = {Status.ACTIVE, Status.RESERVED}
 
 
-def _lock_for_price_change(listing: Listing) -> tuple[int | None, str]:
-    """The stored price and status, locked: the caller's copy may already carry new values, and
-    two agents changing the price at once must each record the price the other left."""
+def _lock_for_price_change(listing: Listing) -> tuple[int | None, str, bool]:
+    """The stored price, status and whether its photos were public, locked: the caller's copy
+    may already carry new values, and two agents changing the price at once must each record
+    the price the other left."""
     stored = (
         Listing.objects.select_for_update()
         .filter(pk=listing.pk)
-        .values_list("price", "status")
+        .values_list("price", "status", "published_at")
         .first()
     )
-    return stored if stored else (None, listing.status)
+    if stored is None:
+        return None, listing.status, listing.photos_are_public
+    price, status, published_at = stored
+    return price, status, Listing(status=status, published_at=published_at).photos_are_public
 
 
 def _track_market_exit(listing: Listing, old_status: str) -> None:
@@ -202,7 +212,50 @@ def photo_process(*, photo_id: int) -> ListingPhoto | None:
     return photo_pipeline.photo_process(
         model=ListingPhoto,
         photo_id=photo_id,
-        prefix=lambda photo: f"listings/{photo.listing_id}/{photo.pk}",
+        prefix=lambda photo: photo_pipeline.variant_prefix(PHOTO_OWNER, photo.listing_id, photo.pk),
+        storage_for=photo_storage_for,
+    )
+
+
+def photo_storage_for(photo: ListingPhoto) -> str:
+    """Public storage once the listing has been published; private while it is a draft."""
+    published = Listing.objects.once_published().filter(pk=photo.listing_id).exists()
+    return PUBLIC if published else PRIVATE
+
+
+def listing_photos_relocate(*, listing_id: int) -> int:
+    """Move the listing's photo files to the storage its status calls for (the task queued when
+    it crosses the draft/published line); returns how many photos moved. Safe to run twice."""
+    photo_ids = ListingPhoto.objects.filter(listing_id=listing_id).exclude(variants={})
+    return photo_pipeline.photos_relocate(
+        model=ListingPhoto,
+        photo_ids=list(photo_ids.values_list("pk", flat=True)),
+        storage_for=photo_storage_for,
+    )
+
+
+def listing_photos_relocate_misplaced() -> int:
+    """The sweep: move the photos whose files are not where their listing's status says, at most
+    PHOTO_RELOCATE_BATCH a run (the first run after an upgrade may find thousands)."""
+    published = Listing.objects.once_published().values("pk")
+    names = tuple(VARIANT_WIDTHS)
+    misplaced = ListingPhoto.objects.filter(
+        (Q(listing__in=published) & stored_outside(PUBLIC, names))
+        | (~Q(listing__in=published) & stored_outside(PRIVATE, names))
+    )
+    batch = misplaced.order_by("pk").values_list("pk", flat=True)[: settings.PHOTO_RELOCATE_BATCH]
+    return photo_pipeline.photos_relocate(
+        model=ListingPhoto, photo_ids=list(batch), storage_for=photo_storage_for
+    )
+
+
+def _queue_photos_relocation(listing_id: int) -> None:
+    from listings.tasks import relocate_listing_photos
+
+    transaction.on_commit(
+        lambda: enqueue_or_leave_for_sweep(
+            relocate_listing_photos, listing_id, what=f"moving the photos of listing {listing_id}"
+        )
     )
 
 

@@ -30,6 +30,17 @@ def requeue_stale_photos() -> int:
     return services.photos_requeue_stale()
 
 
+@shared_task(bind=True, **{**PHOTO_TASK, "soft_time_limit": 240, "time_limit": 300})
+def relocate_listing_photos(self, listing_id: int) -> int:
+    """Move a listing's photo files after it was published or taken back into draft."""
+    return services.listing_photos_relocate(listing_id=listing_id)
+
+
+@shared_task(**SWEEP_TASK)
+def relocate_misplaced_listing_photos() -> int:
+    return services.listing_photos_relocate_misplaced()
+
+
 # --- freshness: idempotent sweeps, so running one twice or late changes nothing more ---------
 
 

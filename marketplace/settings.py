@@ -153,7 +153,8 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
-# Originals are kept but never served: they carry GPS and the rest of the phone's metadata.
+# Originals (never served: they carry GPS and the rest of the phone's metadata) and the variants
+# of private photos (renovations, draft listings), served only by photos.views.private_media.
 PRIVATE_MEDIA_ROOT = env.path("PRIVATE_MEDIA_ROOT", default=BASE_DIR / "private-media")
 # Serve from the finders while developing, so no collectstatic is needed before `make run`.
 WHITENOISE_AUTOREFRESH = DEBUG
@@ -181,6 +182,21 @@ STORAGES = {
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
+# How photos.views.private_media hands over a private file once it has checked access:
+# "storage" streams it from the private storage (development, or no proxy in front);
+# "x-accel" answers with X-Accel-Redirect: PRIVATE_MEDIA_ACCEL_PREFIX + name, for an nginx
+# `internal` location over PRIVATE_MEDIA_ROOT; "signed-url" redirects to the private storage's
+# own URL, signed for PRIVATE_MEDIA_URL_SECONDS (an S3-compatible bucket).
+PRIVATE_MEDIA_DELIVERY = env.str("PRIVATE_MEDIA_DELIVERY", default="storage")
+if PRIVATE_MEDIA_DELIVERY not in ("storage", "x-accel", "signed-url"):
+    raise ImproperlyConfigured(
+        "PRIVATE_MEDIA_DELIVERY must be storage, x-accel or signed-url, "
+        f"not {PRIVATE_MEDIA_DELIVERY!r}."
+    )
+PRIVATE_MEDIA_ACCEL_PREFIX = env.str(
+    "PRIVATE_MEDIA_ACCEL_PREFIX", default="/private-media-internal/"
+)
+PRIVATE_MEDIA_URL_SECONDS = env.int("PRIVATE_MEDIA_URL_SECONDS", default=300)
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
@@ -243,6 +259,16 @@ CELERY_BEAT_SCHEDULE = {
     # The same sweep for renovation update and receipt photos.
     "requeue-stale-renovation-photos": {
         "task": "renovations.tasks.requeue_stale_renovation_photos",
+        "schedule": 600.0,
+    },
+    # Photo files in the wrong storage: a listing's move task that never ran, a photo processed
+    # while its listing changed, and the public files of deployments older than private storage.
+    "relocate-misplaced-listing-photos": {
+        "task": "listings.tasks.relocate_misplaced_listing_photos",
+        "schedule": 600.0,
+    },
+    "relocate-misplaced-renovation-photos": {
+        "task": "renovations.tasks.relocate_misplaced_renovation_photos",
         "schedule": 600.0,
     },
     # Saved-search alerts: active listings that newly match a saved search (alerts app).
@@ -321,6 +347,8 @@ PHOTO_MIN_SIDE = 200
 PHOTO_MAX_ATTEMPTS = 3
 PHOTO_STALE_AFTER_SECONDS = 300
 PHOTOS_PER_LISTING = 30
+# Photos whose files a relocation sweep moves per run (each run well within its time limit).
+PHOTO_RELOCATE_BATCH = 200
 MESSAGING_NEW_CONVERSATIONS_PER_HOUR = env.int("MESSAGING_NEW_CONVERSATIONS_PER_HOUR", default=10)
 MESSAGING_RESPONSE_TIME_CACHE_SECONDS = 600
 # At most one email per conversation (or other group) in this many seconds; later ones gather.

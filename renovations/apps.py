@@ -7,3 +7,10 @@ class RenovationsConfig(AppConfig):
 
     name = "renovations"
     verbose_name = _("Renovations")
+
+    def ready(self):
+        from photos.access import register_private_photos
+        from renovations.selectors import project_photos_visible_to
+        from renovations.services import PHOTO_OWNER
+
+        register_private_photos(PHOTO_OWNER, project_photos_visible_to)

@@ -77,6 +77,16 @@ def project_for(*, user: User, project_id: int, role_needed: str = Role.VIEWER):
     return project
 
 
+def project_photos_visible_to(user: User, project_id: int) -> bool:
+    """Whether the user may see this project's photo files (photos.access): its owner and
+    members, through project_for; a removed member no longer."""
+    try:
+        project_for(user=user, project_id=project_id)
+    except Http404:
+        return False
+    return True
+
+
 def _not_allowed_message(role_needed: str) -> str:
     if role_needed == Role.OWNER:
         return _("Only the project's owner can do this.")

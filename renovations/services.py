@@ -20,7 +20,9 @@ from marketplace.tasks import enqueue_or_leave_for_sweep
 from notifications.models import Kind
 from notifications.services import notify
 from photos import pipeline as photo_pipeline
+from photos.processing import VARIANT_WIDTHS
 from photos.validation import check_image_upload
+from photos.variants import PRIVATE, stored_outside
 from renovations import selectors
 from renovations.models import (
     Expense,
@@ -37,6 +39,8 @@ PROJECT_FIELDS = ("title", "address", "listing", "budget", "start_date", "target
 TASK_FIELDS = ("name", "room", "planned_start", "planned_end", "estimated_cost", "position")
 EXPENSE_FIELDS = ("amount", "category", "spent_on", "note", "task")
 PHOTOS_PER_UPDATE = 10
+# The first folder of this app's variant names, registered with photos.access (apps.py).
+PHOTO_OWNER = "renovations"
 TASKS_PER_PROJECT = 200
 
 
@@ -596,7 +600,23 @@ def photo_process(*, photo_id: int) -> RenovationPhoto | None:
     return photo_pipeline.photo_process(
         model=RenovationPhoto,
         photo_id=photo_id,
-        prefix=lambda photo: f"renovations/{photo.project_id}/{photo.pk}",
+        prefix=lambda photo: photo_pipeline.variant_prefix(PHOTO_OWNER, photo.project_id, photo.pk),
+        storage_for=_photo_storage_for,
+    )
+
+
+def _photo_storage_for(photo: RenovationPhoto) -> str:
+    """Always private: a flat's insides and receipts are for the owner and the members only."""
+    return PRIVATE
+
+
+def photos_relocate_misplaced() -> int:
+    """The sweep: move into the private storage the photos whose files are elsewhere (those of
+    deployments older than private storage), at most PHOTO_RELOCATE_BATCH a run."""
+    misplaced = RenovationPhoto.objects.filter(stored_outside(PRIVATE, tuple(VARIANT_WIDTHS)))
+    batch = misplaced.order_by("pk").values_list("pk", flat=True)[: settings.PHOTO_RELOCATE_BATCH]
+    return photo_pipeline.photos_relocate(
+        model=RenovationPhoto, photo_ids=list(batch), storage_for=_photo_storage_for
     )
 
 

@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from marketplace.tasks import PHOTO_TASK
+from marketplace.tasks import PHOTO_TASK, SWEEP_TASK
 from renovations import services
 
 
@@ -14,3 +14,8 @@ def process_renovation_photo(self, photo_id: int) -> str:
 @shared_task(soft_time_limit=60, time_limit=90)
 def requeue_stale_renovation_photos() -> int:
     return services.photos_requeue_stale()
+
+
+@shared_task(**SWEEP_TASK)
+def relocate_misplaced_renovation_photos() -> int:
+    return services.photos_relocate_misplaced()

@@ -2,6 +2,8 @@
 accepts, posts a photo and marks a task done; the owner sees it, accepts it, and the progress
 bar moves."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -71,6 +73,11 @@ def test_owner_template_manager_update_and_done_owner_accepts(page, request_log,
     expect(page.locator(".invitation-list")).to_have_count(0)
     expect(page.locator(".update-photos img")).to_have_count(1)
     expect(page.locator(".photo-times").first).to_contain_text("received")
+    # The photo is private: the browser loads it through the access-checked URL.
+    thumbnail = page.locator(".update-photos img")
+    expect(thumbnail).to_have_attribute("src", re.compile(r"^/private-media/renovations/"))
+    thumbnail.scroll_into_view_if_needed()
+    expect(thumbnail).to_have_js_property("naturalWidth", 400)
     page.get_by_role("button", name=f"Accept: {DEMOLITION}").click()
     expect(page.locator(".task-accepted .task-name")).to_have_text(DEMOLITION)
     # ¥1,500 of the template's ¥24,500: 6 %, rounded down.

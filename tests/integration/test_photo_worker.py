@@ -52,3 +52,36 @@ def test_upload_is_processed_by_the_worker(api_client, celery_worker):
         for key in ("webp", "jpeg"):
             with storages["default"].open(variant[key]) as stored:
                 assert Image.open(stored).size == (variant["width"], variant["height"])
+
+
+def _wait_until_stored_in(photo_id: int, storage: str, seconds: float = 30) -> ListingPhoto:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        photo = ListingPhoto.objects.get(pk=photo_id)
+        if {data.get("storage") for data in photo.variants.values()} == {storage}:
+            return photo
+        time.sleep(0.1)
+    raise AssertionError(f"photo {photo_id} not in {storage} storage after {seconds} s")
+
+
+def test_publishing_a_draft_moves_its_photos_through_the_worker(api_client, celery_worker):
+    agent = AgentFactory()
+    listing = ListingFactory(agent=agent, draft=True)
+    api_client.force_authenticate(agent)
+    response = api_client.post(
+        f"/api/v1/listings/{listing.pk}/photos/", {"image": _jpeg()}, format="multipart"
+    )
+    photo = _wait_until_processed(response.json()["id"])
+    assert {data["storage"] for data in photo.variants.values()} == {"private"}
+    private_names = [data["jpeg"] for data in photo.variants.values()]
+
+    published = api_client.patch(f"/api/v1/listings/{listing.pk}/", {"status": "active"})
+
+    assert published.status_code == 200
+    photo = _wait_until_stored_in(photo.pk, "default")
+    for data in photo.variants.values():
+        assert storages["default"].exists(data["jpeg"])
+    deadline = time.monotonic() + 10  # the old files go once the move has committed
+    while any(storages["private"].exists(name) for name in private_names):
+        assert time.monotonic() < deadline, "private copies left behind"
+        time.sleep(0.1)

@@ -48,7 +48,8 @@ def test_update_photo_is_processed_by_the_worker(api_client, celery_worker):
     assert photo.captured_at == timezone.make_aware(taken)
     for variant in photo.variants.values():
         for key in ("webp", "jpeg"):
-            with storages["default"].open(variant[key]) as stored:
+            assert variant["storage"] == "private"
+            with storages["private"].open(variant[key]) as stored:
                 served = Image.open(stored)
                 assert served.size == (variant["width"], variant["height"])
                 assert not served.getexif()

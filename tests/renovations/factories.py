@@ -83,7 +83,8 @@ class UpdateFactory(factory.django.DjangoModelFactory):
 
 
 class RenovationPhotoFactory(factory.django.DjangoModelFactory):
-    """A ready photo row on an update; its variant names need not exist on disk."""
+    """A ready photo row on an update, its variants recorded in the private storage as the
+    pipeline names them; the files need not exist."""
 
     class Meta:
         model = RenovationPhoto
@@ -95,13 +96,14 @@ class RenovationPhotoFactory(factory.django.DjangoModelFactory):
     status = RenovationPhoto.Status.READY
     width = 800
     height = 600
-    variants = factory.LazyAttribute(
-        lambda photo: {
+    variants = factory.LazyAttributeSequence(
+        lambda photo, n: {
             name: {
                 "width": width,
                 "height": width * 3 // 4,
-                "webp": f"renovations/{photo.content_hash[:8]}/{name}.webp",
-                "jpeg": f"renovations/{photo.content_hash[:8]}/{name}.jpeg",
+                "webp": f"renovations/{photo.project.pk}/{n + 1}/{name}-{photo.content_hash[:12]}.webp",
+                "jpeg": f"renovations/{photo.project.pk}/{n + 1}/{name}-{photo.content_hash[:12]}.jpeg",
+                "storage": "private",
             }
             for name, width in (("large", 800), ("medium", 800), ("thumb", 400))
         }

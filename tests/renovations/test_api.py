@@ -231,7 +231,8 @@ def test_update_with_photos_is_multipart_and_keeps_both_times(
     assert listed[0]["captured_at"].startswith("2026-11-28T09:30:00+08:00")
     assert listed[0]["received_at"]
     assert listed[1]["captured_at"] is None
-    assert listed[0]["variants"]["thumb"]["url"].startswith("http://testserver/media/")
+    # Never a public URL: the access-checked view, for the project's members only.
+    assert listed[0]["variants"]["thumb"]["url"].startswith("http://testserver/private-media/")
     assert Notification.objects.filter(recipient=world.owner, kind=Kind.RENOVATION_UPDATE).exists()
 
 

@@ -395,9 +395,10 @@ def test_an_update_photo_keeps_when_it_was_taken_and_serves_no_metadata(
     assert photo.captured_at == timezone.make_aware(taken)  # Beijing time
     assert photo.received_at > photo.captured_at
     assert set(photo.variants) == {"thumb", "medium", "large"}
+    assert not [name for name in photo_storage.files() if name.startswith("media/")]
     for variant in photo.variants.values():
         for key in ("webp", "jpeg"):
-            with storages["default"].open(variant[key]) as stored:
+            with storages["private"].open(variant[key]) as stored:
                 served = Image.open(BytesIO(stored.read()))
                 assert not served.getexif()
                 assert "exif" not in served.info

@@ -259,7 +259,11 @@ def test_project_page_queries_do_not_grow(client, world, django_assert_num_queri
         response = client.get(world.project.get_absolute_url())
 
     assert response.status_code == 200
-    assert response.content.decode().count("Cancel the invitation") == size + 1
+    page = response.content.decode()
+    assert page.count("Cancel the invitation") == size + 1
+    # Every photo and receipt through the access-checked view, none at a public URL.
+    assert page.count(f'src="/private-media/renovations/{world.project.pk}/') == 3 * size
+    assert '"/media/' not in page
 
 
 @pytest.mark.parametrize("size", [1, 15])
