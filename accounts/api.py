@@ -20,8 +20,10 @@ from accounts.serializers import (
 )
 
 TOO_MANY = OpenApiResponse(
-    description=_("Too many attempts: `detail` says why, `retry_after` and the Retry-After "
-                  "header say in how many seconds to try again.")
+    description=_(
+        "Too many attempts: `detail` says why, `retry_after` and the Retry-After "
+        "header say in how many seconds to try again."
+    )
 )
 
 
@@ -50,9 +52,7 @@ class TokenView(APIView):
     authentication_classes = []
     permission_classes = [AllowAny]
 
-    @extend_schema(
-        request=TokenRequestSerializer, responses={200: TokenSerializer, 429: TOO_MANY}
-    )
+    @extend_schema(request=TokenRequestSerializer, responses={200: TokenSerializer, 429: TOO_MANY})
     def post(self, request):
         serializer = TokenRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

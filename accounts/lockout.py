@@ -45,7 +45,7 @@ _RATE = re.compile(r"^(\d+)/(\d*)([smhd])")
 
 
 def parse_rate(rate: str) -> tuple[int, int]:
-    """"5/d" → (5, 86400); "100/15m" → (100, 900): the format django-ratelimit reads."""
+    """ "5/d" → (5, 86400); "100/15m" → (100, 900): the format django-ratelimit reads."""
     match = _RATE.match(rate)
     if match is None:
         raise ValueError(f"Not a rate: {rate!r} (say e.g. 5/d, 100/h or 20/15m)")
@@ -80,7 +80,9 @@ class Counter:
         if failures < self.limit:
             return 0
         doublings = min(failures - self.limit, 32)
-        return min(settings.LOGIN_LOCKOUT_SECONDS * 2**doublings, settings.LOGIN_LOCKOUT_MAX_SECONDS)
+        return min(
+            settings.LOGIN_LOCKOUT_SECONDS * 2**doublings, settings.LOGIN_LOCKOUT_MAX_SECONDS
+        )
 
 
 def _digest(value: str) -> str:

@@ -102,7 +102,9 @@ def user_end_sessions(*, user: User, keep_session: SessionBase | None = None) ->
 
 
 @transaction.atomic
-def user_set_password(*, user: User, password: str, keep_session: SessionBase | None = None) -> None:
+def user_set_password(
+    *, user: User, password: str, keep_session: SessionBase | None = None
+) -> None:
     """A changed or reset password: every other session and every API token ends.
 
     The password must have been validated (the forms run AUTH_PASSWORD_VALIDATORS). A lock-out

@@ -46,9 +46,7 @@ def attempt(door, username, password, *, address=ATTACKER, forwarded_for=None, l
 
 @pytest.mark.parametrize("door", DOORS)
 @pytest.mark.parametrize("trusted_proxies", [[], ["10.0.0.0/8"]], ids=["none", "other"])
-def test_rotating_x_forwarded_for_cannot_escape_the_username_lock(
-    limits, door, trusted_proxies
-):
+def test_rotating_x_forwarded_for_cannot_escape_the_username_lock(limits, door, trusted_proxies):
     limits.TRUSTED_PROXIES = trusted_proxies
     buyer = BuyerFactory()
 
@@ -87,7 +85,11 @@ def test_behind_a_trusted_proxy_the_forwarded_client_is_counted(limits, door):
     for n in range(6):
         # Whatever the client wrote on the left, the proxy's own entry is the one believed.
         attempt(
-            door, f"someone{n}", "123456", address="10.0.0.1", forwarded_for=f"192.0.2.{n}, 198.51.100.7"
+            door,
+            f"someone{n}",
+            "123456",
+            address="10.0.0.1",
+            forwarded_for=f"192.0.2.{n}, 198.51.100.7",
         )
 
     same_client = attempt(
@@ -115,7 +117,7 @@ def test_a_username_is_locked_from_every_address(limits, door):
 
 
 def test_the_username_is_counted_whatever_its_case(limits):
-    buyer = BuyerFactory(username="Wang")
+    BuyerFactory(username="Wang")
     for username in ("wang", "WANG", "Wang"):
         attempt("api", username, "guess", address=f"198.51.100.{len(username)}")
 
@@ -141,7 +143,9 @@ def test_a_dormitory_behind_one_address_is_not_locked_out_by_default(settings):
     statuses = []
     for buyer in buyers:
         statuses.append(attempt("api", buyer.username, "typo", address="198.51.100.1").status_code)
-        statuses.append(attempt("api", buyer.username, PASSWORD, address="198.51.100.1").status_code)
+        statuses.append(
+            attempt("api", buyer.username, PASSWORD, address="198.51.100.1").status_code
+        )
 
     assert statuses == [400, 200] * 40
     username_limit = parse_rate(settings.LOGIN_FAILURES_PER_USERNAME)[0]
@@ -220,7 +224,8 @@ def test_the_log_in_page_says_when_to_try_again_and_keeps_the_username(limits):
     assert response["Retry-After"] == "60"
     html = response.content.decode()
     assert "Too many failed log-ins. Try again in 1 minute." in html
-    assert "not right" not in html and "correct username" not in html
+    assert "not right" not in html
+    assert "correct username" not in html
     assert 'value="lin88"' in html
     assert "secret-guess" not in html
     assert 'name="password"' in html

@@ -225,8 +225,12 @@ def test_the_refusal_comes_back_with_the_form_and_when_to_retry(low_reset_rates)
 def test_an_unknown_address_is_limited_like_a_known_one(low_reset_rates):
     BuyerFactory(email="lin@example.com")
 
-    known = [ask_for_a_link("lin@example.com", address=f"198.51.100.{n}").status_code for n in range(3)]
-    unknown = [ask_for_a_link("x@example.com", address=f"192.0.2.{n}").status_code for n in range(3)]
+    known = [
+        ask_for_a_link("lin@example.com", address=f"198.51.100.{n}").status_code for n in range(3)
+    ]
+    unknown = [
+        ask_for_a_link("x@example.com", address=f"192.0.2.{n}").status_code for n in range(3)
+    ]
 
     assert known == unknown
 
