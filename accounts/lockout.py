@@ -16,6 +16,7 @@ process shares them). When it cannot be reached the handler logs it and lets the
 passwords are still checked, and Redis being down must not lock everyone out.
 """
 
+import contextlib
 import hashlib
 import ipaddress
 import logging
@@ -122,11 +123,17 @@ def _counters(request, credentials) -> list[Counter]:
     return counters
 
 
+class CountersUnreachable(Exception):
+    """The `login_attempts` cache did not answer (Redis down): log in without the lock-out."""
+
+
 class LoginAttemptHandler(AbstractAxesHandler, AxesBaseHandler):
     """AXES_HANDLER: counts failures in the cache and answers whether a log-in is locked out.
 
     It leaves on the request what the doors need to answer: `axes_locked_out` (set by axes or
-    here) and `login_retry_after`, the seconds until the longest lock-out ends.
+    here) and `login_retry_after`, the seconds until the longest lock-out ends. Once the cache
+    has failed to answer during a request, the rest of that request leaves it alone, so a
+    Redis that does not answer costs a log-in one socket timeout, not one per counter.
     """
 
     @property
@@ -135,16 +142,21 @@ class LoginAttemptHandler(AbstractAxesHandler, AxesBaseHandler):
         return get_cache()
 
     def is_locked(self, request, credentials=None) -> bool:
-        seconds = self._seconds_locked(_counters(request, credentials))
+        counters = _counters(request, credentials)
+        try:
+            until = self._call(request, "get_many", [c.locked_until_key for c in counters])
+        except CountersUnreachable:
+            return False
+        now = timezone.now().timestamp()
+        seconds = max((math.ceil(when - now) for when in until.values() if when > now), default=0)
         request.login_retry_after = seconds
         return seconds > 0
 
     def get_failures(self, request, credentials=None) -> int:
         keys = [counter.failures_key for counter in _counters(request, credentials)]
         try:
-            return max(self.cache.get_many(keys).values(), default=0)
-        except CACHE_UNREACHABLE:
-            logger.warning("Login attempt counters unreachable.", exc_info=True)
+            return max(self._call(request, "get_many", keys).values(), default=0)
+        except CountersUnreachable:
             return 0
 
     def user_login_failed(self, sender, credentials: dict, request=None, **kwargs):
@@ -155,15 +167,21 @@ class LoginAttemptHandler(AbstractAxesHandler, AxesBaseHandler):
             return  # refused by the lock-out before any password was checked: not a guess
         seconds = 0
         now = timezone.now().timestamp()
-        for counter in _counters(request, credentials):
-            failures = self._count_failure(counter)
-            lockout = counter.lockout_seconds(failures)
-            if lockout:
-                self._lock(counter, until=now + lockout, seconds=lockout)
-                seconds = max(seconds, lockout)
-                logger.warning(
-                    "Log-ins locked for %d s: %d failures by %s.", lockout, failures, counter.kind
-                )
+        try:
+            for counter in _counters(request, credentials):
+                failures = self._count_failure(request, counter)
+                lockout = counter.lockout_seconds(failures)
+                if lockout:
+                    self._call(request, "set", counter.locked_until_key, now + lockout, lockout + 1)
+                    seconds = max(seconds, lockout)
+                    logger.warning(
+                        "Log-ins locked for %d s: %d failures by %s.",
+                        lockout,
+                        failures,
+                        counter.kind,
+                    )
+        except CountersUnreachable:
+            pass
         if seconds:
             request.axes_locked_out = True
             request.login_retry_after = seconds
@@ -171,7 +189,7 @@ class LoginAttemptHandler(AbstractAxesHandler, AxesBaseHandler):
     def user_logged_in(self, sender, request, user, **kwargs):
         # Only the username is forgiven: forgiving the address too would let anyone with an
         # account of their own wipe its count between guesses at other people's passwords.
-        self.forget_username(user.get_username())
+        self.forget_username(user.get_username(), request=request)
 
     def user_logged_out(self, sender, request, user, **kwargs):
         pass
@@ -183,48 +201,42 @@ class LoginAttemptHandler(AbstractAxesHandler, AxesBaseHandler):
             counters.append(address_counter(ip_address))
         if username:
             counters.append(username_counter(username))
-        for counter in counters:
-            self._forget(counter)
+        keys = [key for c in counters for key in (c.failures_key, c.locked_until_key)]
+        try:
+            self._call(None, "delete_many", keys)
+        except CountersUnreachable:
+            return 0
         return len(counters)
 
-    def forget_username(self, username: str) -> None:
+    def forget_username(self, username: str, *, request=None) -> None:
         """The username's failures and lock-out are forgotten (after a log-in or a reset)."""
-        self._forget(username_counter(username))
+        counter = username_counter(username)
+        with contextlib.suppress(CountersUnreachable):
+            self._call(request, "delete_many", [counter.failures_key, counter.locked_until_key])
 
-    def _seconds_locked(self, counters: list[Counter]) -> int:
+    def _count_failure(self, request, counter: Counter) -> int:
+        # The window runs from the first failure: incr keeps the key's expiry.
+        if self._call(request, "add", counter.failures_key, 1, counter.window):
+            return 1
         try:
-            until = self.cache.get_many([counter.locked_until_key for counter in counters])
-        except CACHE_UNREACHABLE:
-            logger.warning("Login attempt counters unreachable: not locking.", exc_info=True)
-            return 0
-        now = timezone.now().timestamp()
-        return max((math.ceil(when - now) for when in until.values() if when > now), default=0)
+            return self._call(request, "incr", counter.failures_key)
+        except ValueError:  # expired between add and incr
+            self._call(request, "set", counter.failures_key, 1, counter.window)
+            return 1
 
-    def _count_failure(self, counter: Counter) -> int:
+    def _call(self, request, method: str, *args):
+        if getattr(request, "login_counters_unreachable", False):
+            raise CountersUnreachable
         try:
-            # The window runs from the first failure: incr keeps the key's expiry.
-            if self.cache.add(counter.failures_key, 1, timeout=counter.window):
-                return 1
-            try:
-                return self.cache.incr(counter.failures_key)
-            except ValueError:  # expired between add and incr
-                self.cache.set(counter.failures_key, 1, timeout=counter.window)
-                return 1
-        except CACHE_UNREACHABLE:
-            logger.warning("Login attempt counters unreachable: not counting.", exc_info=True)
-            return 0
-
-    def _lock(self, counter: Counter, *, until: float, seconds: int) -> None:
-        try:
-            self.cache.set(counter.locked_until_key, until, timeout=seconds + 1)
-        except CACHE_UNREACHABLE:
-            logger.warning("Login attempt counters unreachable: not locking.", exc_info=True)
-
-    def _forget(self, counter: Counter) -> None:
-        try:
-            self.cache.delete_many([counter.failures_key, counter.locked_until_key])
-        except CACHE_UNREACHABLE:
-            logger.warning("Login attempt counters unreachable: not forgetting.", exc_info=True)
+            return getattr(self.cache, method)(*args)
+        except CACHE_UNREACHABLE as error:
+            logger.warning(
+                "Login attempt counters unreachable (%s): log-ins go on without the lock-out.",
+                error,
+            )
+            if request is not None:
+                request.login_counters_unreachable = True
+            raise CountersUnreachable from error
 
 
 def login_attempts() -> LoginAttemptHandler:

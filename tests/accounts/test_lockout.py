@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.test import Client
 from rest_framework.test import APIClient
 
-from accounts.lockout import parse_rate
+from accounts.lockout import LoginAttemptHandler, parse_rate
 from tests.accounts.factories import PASSWORD, BuyerFactory, SuperuserFactory
 
 pytestmark = pytest.mark.django_db
@@ -322,6 +322,33 @@ def test_log_in_works_while_the_counters_cannot_be_reached(dead_redis, door, cap
     assert wrong.status_code == WRONG_PASSWORD[door]
     assert right.status_code == SUCCESS[door]
     assert "Login attempt counters unreachable" in caplog.text
+
+
+class SilentCache:
+    """A cache whose every call fails after a socket timeout, as a Redis that does not answer."""
+
+    def __init__(self):
+        self.calls = []
+
+    def __getattr__(self, method):
+        def call(*args, **kwargs):
+            self.calls.append(method)
+            raise TimeoutError("Redis did not answer")
+
+        return call
+
+
+@pytest.mark.parametrize("door", DOORS)
+def test_a_silent_cache_costs_each_log_in_one_timeout(monkeypatch, door):
+    silent = SilentCache()
+    monkeypatch.setattr(LoginAttemptHandler, "cache", property(lambda _handler: silent))
+    buyer = BuyerFactory()
+
+    wrong = attempt(door, buyer.username, "wrong")
+    right = attempt(door, buyer.username, PASSWORD)
+
+    assert (wrong.status_code, right.status_code) == (WRONG_PASSWORD[door], SUCCESS[door])
+    assert silent.calls == ["get_many", "get_many"]
 
 
 def test_sign_up_works_while_the_cache_cannot_be_reached(dead_redis, api_client):
