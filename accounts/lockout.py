@@ -46,7 +46,7 @@ _RATE = re.compile(r"^(\d+)/(\d*)([smhd])")
 
 
 def parse_rate(rate: str) -> tuple[int, int]:
-    """ "5/d" → (5, 86400); "100/15m" → (100, 900): the format django-ratelimit reads."""
+    """Count and seconds of a rate as django-ratelimit reads it: 5/d → (5, 86400), 20/15m → (20, 900)."""
     match = _RATE.match(rate)
     if match is None:
         raise ValueError(f"Not a rate: {rate!r} (say e.g. 5/d, 100/h or 20/15m)")

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from knox.models import AuthToken
 from knox.settings import knox_settings
 
+from accounts.lockout import login_attempts
 from accounts.models import AgentProfile, User
 
 logger = logging.getLogger(__name__)
@@ -110,8 +111,6 @@ def user_set_password(
     The password must have been validated (the forms run AUTH_PASSWORD_VALIDATORS). A lock-out
     of the username ends too: whoever set it knew the old password or owns the email address.
     """
-    from accounts.lockout import login_attempts
-
     user.set_password(password)
     user.save(update_fields=["password"])
     user_end_sessions(user=user, keep_session=keep_session)
