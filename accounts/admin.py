@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from accounts import services
+from accounts.forms import AdminPasswordChangeForm
 from accounts.models import AgentProfile, User
 
 
@@ -24,6 +25,7 @@ class UserAdmin(DjangoUserAdmin):
     ]
     inlines = [AgentProfileInline]
     actions = ["make_agents"]
+    change_password_form = AdminPasswordChangeForm
 
     @admin.action(description=_("Make the selected users agents"), permissions=["change"])
     def make_agents(self, request, queryset):

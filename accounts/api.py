@@ -1,17 +1,16 @@
 from django.contrib.auth import authenticate, user_logged_in
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from knox.auth import TokenAuthentication
-from knox.models import AuthToken
-from knox.settings import knox_settings
 from knox.views import LogoutView as KnoxLogoutView
 from rest_framework import generics, serializers, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from accounts import services
+from accounts.limits import check_signup_rate
+from accounts.lockout import login_refusal
 from accounts.models import User
 from accounts.serializers import (
     MeSerializer,
@@ -20,41 +19,52 @@ from accounts.serializers import (
     TokenSerializer,
 )
 
+TOO_MANY = OpenApiResponse(
+    description=_(
+        "Too many attempts: `detail` says why, `retry_after` and the Retry-After "
+        "header say in how many seconds to try again."
+    )
+)
+
 
 class RegisterView(APIView):
-    """Create a buyer account. Agents are made by staff in the admin."""
+    """Create a buyer account. Agents are made by staff in the admin.
+
+    New accounts per client address are limited, together with the sign-up page."""
 
     authentication_classes = []
     permission_classes = [AllowAny]
-    throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "register"
 
-    @extend_schema(request=RegisterSerializer, responses={201: MeSerializer})
+    @extend_schema(request=RegisterSerializer, responses={201: MeSerializer, 429: TOO_MANY})
     def post(self, request):
         serializer = RegisterSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        check_signup_rate(request)
         user = services.buyer_register(**serializer.validated_data, language=request.LANGUAGE_CODE)
         return Response(MeSerializer(user).data, status=status.HTTP_201_CREATED)
 
 
 class TokenView(APIView):
-    """Exchange a username and password for a per-device token (stored hashed, expires)."""
+    """Exchange a username and password for a per-device token (stored hashed, expires).
+
+    Failed log-ins lock the username and the client address out for a while, as on the web."""
 
     authentication_classes = []
     permission_classes = [AllowAny]
-    throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "login"
 
-    @extend_schema(request=TokenRequestSerializer, responses={200: TokenSerializer})
+    @extend_schema(request=TokenRequestSerializer, responses={200: TokenSerializer, 429: TOO_MANY})
     def post(self, request):
         serializer = TokenRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         user = authenticate(request, **serializer.validated_data)
         if user is None:
+            refusal = login_refusal(request)
+            if refusal is not None:
+                raise refusal
             raise serializers.ValidationError(
                 {"non_field_errors": [_("The username or password is not right.")]}
             )
-        instance, token = AuthToken.objects.create(user, knox_settings.TOKEN_TTL)
+        instance, token = services.token_issue(user=user)
         user_logged_in.send(sender=User, request=request, user=user)
         return Response(TokenSerializer({"token": token, "expiry": instance.expiry}).data)
 
@@ -67,6 +77,18 @@ class LogoutView(KnoxLogoutView):
     @extend_schema(request=None, responses={204: None})
     def post(self, request, format=None):
         return super().post(request, format)
+
+
+class LogoutAllView(APIView):
+    """Log out of all devices: every API token and every web session of the user end,
+    the ones this request was made with too."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses={204: None})
+    def post(self, request):
+        services.user_end_sessions(user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class MeView(generics.RetrieveAPIView):

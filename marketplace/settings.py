@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "knox",
     "django_filters",
     "django_ratelimit",
+    "axes",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "accounts",
@@ -72,6 +73,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a log-in refused by the lock-out into a 429 page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "marketplace.urls"
@@ -111,6 +114,10 @@ REDIS_URL = env.str("REDIS_URL", default="")
 # With Redis down the cache fails open: reads miss, writes are dropped, each after at most
 # REDIS_TIMEOUT_SECONDS, and the site goes on from the database.
 REDIS_TIMEOUT_SECONDS = env.float("REDIS_TIMEOUT_SECONDS", default=0.25)
+_REDIS_TIMEOUTS = {
+    "SOCKET_CONNECT_TIMEOUT": REDIS_TIMEOUT_SECONDS,
+    "SOCKET_TIMEOUT": REDIS_TIMEOUT_SECONDS,
+}
 if REDIS_URL:
     CACHES = {
         "default": {
@@ -120,18 +127,37 @@ if REDIS_URL:
             "OPTIONS": {
                 "IGNORE_EXCEPTIONS": True,
                 "LOG_IGNORED_EXCEPTIONS": True,
-                "SOCKET_CONNECT_TIMEOUT": REDIS_TIMEOUT_SECONDS,
-                "SOCKET_TIMEOUT": REDIS_TIMEOUT_SECONDS,
+                **_REDIS_TIMEOUTS,
             },
-        }
+        },
+        # Failed log-in counters (accounts.lockout). Errors are raised, not ignored: with
+        # IGNORE_EXCEPTIONS a dead Redis looks like "no failures yet" half-way through a count;
+        # the handler catches them itself, logs, and lets the log-in through.
+        "login_attempts": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "walkup",
+            "OPTIONS": _REDIS_TIMEOUTS,
+        },
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "login_attempts": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "login-attempts",
+        },
+    }
 
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
+# AxesBackend first: it refuses a locked-out log-in before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -297,11 +323,9 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     # REMOTE_ADDR is the real client address (marketplace.client_address): never trust XFF here.
+    # Log-in and sign-up are limited by accounts.lockout and accounts.limits, not by DRF
+    # throttles, so the web and the API share one rule.
     "NUM_PROXIES": 0,
-    "DEFAULT_THROTTLE_RATES": {
-        "login": env.str("THROTTLE_LOGIN", default="10/min"),
-        "register": env.str("THROTTLE_REGISTER", default="5/hour"),
-    },
     "EXCEPTION_HANDLER": "marketplace.api.exception_handler",
     "COERCE_DECIMAL_TO_STRING": False,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
@@ -374,8 +398,40 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 # Per-client limits (marketplace.limits.check_rate): counted in the cache, open when it is down.
 RATELIMIT_USE_CACHE = "default"
 RATELIMIT_FAIL_OPEN = True
-# Local memory is not shared between processes; Redis is whenever REDIS_URL is set.
+# Local memory is not shared between processes; Redis is whenever REDIS_URL is set. Without
+# Redis (`make run`, one process) the E003 error would stop runserver and manage.py from starting.
 SILENCED_SYSTEM_CHECKS = [] if REDIS_URL else ["django_ratelimit.E003", "django_ratelimit.W001"]
+
+# --- Accounts and sign-in security (accounts.lockout, accounts.limits) -------------------
+# Failed log-ins are counted per username and per client address, each against its own limit
+# ("count/period", period s, m, h or d, counted from the first failure). A username is one
+# person: 5 failures a day. An address may be a factory dormitory's NAT with hundreds of
+# buyers behind it: 100 an hour is far above what a crowd's typos reach, and still stops one
+# machine from trying a common password over thousands of usernames.
+LOGIN_FAILURES_PER_USERNAME = env.str("LOGIN_FAILURES_PER_USERNAME", default="5/d")
+LOGIN_FAILURES_PER_ADDRESS = env.str("LOGIN_FAILURES_PER_ADDRESS", default="100/h")
+# The first lock-out lasts this long; each failure after it doubles the next, up to the maximum.
+LOGIN_LOCKOUT_SECONDS = env.int("LOGIN_LOCKOUT_SECONDS", default=60)
+LOGIN_LOCKOUT_MAX_SECONDS = env.int("LOGIN_LOCKOUT_MAX_SECONDS", default=3600)
+# New accounts per client address, shared by the sign-up page and the API (THROTTLE_REGISTER
+# was its name when only the API had it).
+SIGNUP_RATE = env.str("SIGNUP_RATE", default=env.str("THROTTLE_REGISTER", default="5/h"))
+# Password-reset emails asked for, per client address and per email address.
+PASSWORD_RESET_RATE_PER_ADDRESS = env.str("PASSWORD_RESET_RATE_PER_ADDRESS", default="20/h")
+PASSWORD_RESET_RATE_PER_EMAIL = env.str("PASSWORD_RESET_RATE_PER_EMAIL", default="3/h")
+# Live API tokens per user; a new log-in drops the one used longest ago beyond this.
+API_TOKENS_PER_USER = env.int("API_TOKENS_PER_USER", default=10)
+
+AXES_HANDLER = "accounts.lockout.LoginAttemptHandler"
+AXES_CACHE = "login_attempts"
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+# marketplace.client_address already made REMOTE_ADDR the real client address.
+AXES_CLIENT_IP_CALLABLE = "accounts.lockout.client_ip"
+# An attempt refused during a lock-out checks no password, so it is no guess and does not count.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+# The counters live in the cache; axes's database tables stay empty, so no admin pages for them.
+AXES_ENABLE_ADMIN = False
 
 LOGGING = {
     "version": 1,

@@ -2,7 +2,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.core.files.storage import storages
 from rest_framework.test import APIClient
 
@@ -12,7 +12,13 @@ from renovations.models import RenovationPhoto
 
 FILE_SYSTEM = "django.core.files.storage.FileSystemStorage"
 
-LOCAL_MEMORY_CACHE = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+LOCAL_MEMORY_CACHE = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "login_attempts": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "login-attempts",
+    },
+}
 
 
 @pytest.fixture(autouse=True)
@@ -26,6 +32,7 @@ def _fast_and_isolated(request, settings):
         settings.CACHES = LOCAL_MEMORY_CACHE
         celery_app.conf.task_always_eager = True
         cache.clear()
+        caches["login_attempts"].clear()  # no lock-out carries over from another test
     yield
     celery_app.conf.task_always_eager = settings.CELERY_TASK_ALWAYS_EAGER
 

@@ -3,7 +3,6 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 from knox.models import AuthToken
-from rest_framework.throttling import ScopedRateThrottle
 
 from accounts.models import User
 from tests.accounts.factories import PASSWORD, AgentFactory, BuyerFactory
@@ -219,28 +218,25 @@ def test_me_for_anonymous_is_unauthorised(api_client):
     assert response.headers["WWW-Authenticate"] == "Token"
 
 
-# --- throttling --------------------------------------------------------------------
+# --- limits (the rules themselves are tested in test_lockout.py and test_limits.py) ---------
 
 
 @pytest.fixture
-def low_throttle_rates(monkeypatch):
-    # SimpleRateThrottle copies DEFAULT_THROTTLE_RATES when the class is defined, so
-    # overriding settings alone does not reach it.
-    monkeypatch.setattr(
-        ScopedRateThrottle, "THROTTLE_RATES", {"login": "2/min", "register": "2/min"}
-    )
+def low_limits(settings):
+    settings.LOGIN_FAILURES_PER_USERNAME = "2/d"
+    settings.SIGNUP_RATE = "2/h"
 
 
-def test_login_is_throttled(api_client, low_throttle_rates):
+def test_login_is_locked_out_after_failures(api_client, low_limits):
     buyer = BuyerFactory()
     attempt = {"username": buyer.username, "password": "guessing"}
 
     statuses = [api_client.post(TOKEN_URL, attempt).status_code for _ in range(3)]
 
-    assert statuses == [400, 400, 429]
+    assert statuses == [400, 429, 429]
 
 
-def test_login_throttle_also_stops_the_right_password(api_client, low_throttle_rates):
+def test_login_lock_out_also_stops_the_right_password(api_client, low_limits):
     buyer = BuyerFactory()
     api_client.post(TOKEN_URL, {"username": buyer.username, "password": "guess-1"})
     api_client.post(TOKEN_URL, {"username": buyer.username, "password": "guess-2"})
@@ -248,10 +244,11 @@ def test_login_throttle_also_stops_the_right_password(api_client, low_throttle_r
     response = api_client.post(TOKEN_URL, {"username": buyer.username, "password": PASSWORD})
 
     assert response.status_code == 429
-    assert "Retry-After" in response.headers
+    assert int(response.headers["Retry-After"]) > 0
+    assert not AuthToken.objects.exists()
 
 
-def test_register_is_throttled(api_client, low_throttle_rates):
+def test_register_is_limited(api_client, low_limits):
     statuses = [
         api_client.post(
             REGISTER_URL, {"username": f"newbie{n}", "password": STRONG_PASSWORD}

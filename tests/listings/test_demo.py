@@ -6,6 +6,7 @@ from io import StringIO
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
+from django.test import RequestFactory
 
 from accounts.models import AgentProfile, User
 from listings.models import City, District, Listing
@@ -84,15 +85,17 @@ def test_every_listing_passes_validation(demo):
 
 
 def test_demo_logins_work_with_the_published_password(demo):
+    # The log-in lock-out (django-axes) needs the request a log-in comes with.
+    request = RequestFactory().post("/accounts/login/")
     signed_in = {
-        username: authenticate(username=username, password=DEMO_PASSWORD)
+        username: authenticate(request, username=username, password=DEMO_PASSWORD)
         for username in DEMO_LOGINS
     }
 
     assert {username: user is not None for username, user in signed_in.items()} == dict.fromkeys(
         DEMO_LOGINS, True
     )
-    assert authenticate(username="agent1", password="wrong") is None
+    assert authenticate(request, username="agent1", password="wrong") is None
 
 
 def test_demo_users_have_their_roles(demo):

@@ -16,6 +16,7 @@ API_PATHS = [
     "/api/v1/auth/register/",
     "/api/v1/auth/token/",
     "/api/v1/auth/logout/",
+    "/api/v1/auth/logout-all/",
     "/api/v1/me/",
 ]
 LIST_PARAMETERS = {"city", "price_max", "has_elevator", "ordering", "cursor", "page_size"}

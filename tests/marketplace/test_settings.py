@@ -26,6 +26,7 @@ print(json.dumps({
     "DATABASE_NAME": str(settings.DATABASES["default"]["NAME"]),
     "CACHE_BACKEND": settings.CACHES["default"]["BACKEND"],
     "CACHE_LOCATION": settings.CACHES["default"].get("LOCATION"),
+    "LOGIN_ATTEMPTS_CACHE": settings.CACHES[settings.AXES_CACHE],
     "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
     "CELERY_RESULT_BACKEND": settings.CELERY_RESULT_BACKEND,
     "CELERY_TASK_ALWAYS_EAGER": settings.CELERY_TASK_ALWAYS_EAGER,
@@ -114,6 +115,20 @@ def test_with_redis_url_the_broker_and_cache_use_redis():
     assert values["CACHE_BACKEND"] == "django_redis.cache.RedisCache"
     assert values["CACHE_LOCATION"] == redis_url
     assert values["CELERY_TASK_ALWAYS_EAGER"] is False
+
+
+def test_login_counters_share_redis_but_raise_its_errors():
+    # accounts.lockout tells "Redis down" from "no failures yet" only if errors are raised.
+    redis_url = "redis://127.0.0.1:6379/0"
+
+    counters = _settings_with(REDIS_URL=redis_url)["LOGIN_ATTEMPTS_CACHE"]
+    embedded = _settings_with()["LOGIN_ATTEMPTS_CACHE"]
+
+    assert counters["BACKEND"] == "django_redis.cache.RedisCache"
+    assert counters["LOCATION"] == redis_url
+    assert "IGNORE_EXCEPTIONS" not in counters["OPTIONS"]
+    assert counters["OPTIONS"]["SOCKET_TIMEOUT"] <= 0.5
+    assert embedded["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache"
 
 
 def test_database_url_selects_the_database():
