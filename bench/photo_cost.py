@@ -228,19 +228,29 @@ def pixel_limit(image_format: str) -> int:
     return settings.PHOTO_MAX_PIXELS
 
 
+def _build(case_name: str, width: int, height: int, path: Path) -> None:
+    case = next(case for case in CASES if case.name == case_name)
+    started = time.perf_counter()
+    content = case.build(width, height)
+    partial = path.with_suffix(".part")
+    partial.write_bytes(content)
+    partial.rename(path)
+    log(
+        f"  built {path.name}: {len(content) / 1000:,.0f} KB in "
+        f"{time.perf_counter() - started:.1f}s"
+    )
+
+
 def ensure_file(case: Case, pixels: int, workdir: Path) -> Path:
+    """Build the file once (in a child: the parent must stay as lean as a fresh worker)."""
     width, height = dimensions(pixels)
     path = workdir / f"{case.name}-{width}x{height}.bin"
     if not path.exists():
-        started = time.perf_counter()
-        content = case.build(width, height)
-        partial = path.with_suffix(".part")
-        partial.write_bytes(content)
-        partial.rename(path)
-        log(
-            f"  built {path.name}: {len(content) / 1000:,.0f} KB in "
-            f"{time.perf_counter() - started:.1f}s"
-        )
+        process = CTX.Process(target=_build, args=(case.name, width, height, path))
+        process.start()
+        process.join()
+        if process.exitcode:
+            raise RuntimeError(f"building {path.name} failed")
     return path
 
 

@@ -102,6 +102,16 @@ DATABASES = {
     "default": env.db_url("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Concurrent writers queue instead of failing with "database is locked": a transaction takes
+    # the write lock when it begins (a deferred one that reads first cannot wait for it later),
+    # and a writer waits this long for the lock before giving up.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": env.float("SQLITE_BUSY_TIMEOUT_SECONDS", default=20),
+        }
+    )
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60 if not DEBUG else 0)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -321,6 +331,10 @@ PHOTO_MAX_ATTEMPTS = 3
 PHOTO_STALE_AFTER_SECONDS = 300
 PHOTOS_PER_LISTING = 30
 MESSAGING_NEW_CONVERSATIONS_PER_HOUR = env.int("MESSAGING_NEW_CONVERSATIONS_PER_HOUR", default=10)
+# Messages one person may send in an hour: two a minute for a whole hour for a buyer; an agent
+# answering many buyers at once writes more. Far above what people type; a script meets it.
+MESSAGING_MESSAGES_PER_HOUR = env.int("MESSAGING_MESSAGES_PER_HOUR", default=120)
+MESSAGING_AGENT_MESSAGES_PER_HOUR = env.int("MESSAGING_AGENT_MESSAGES_PER_HOUR", default=600)
 MESSAGING_RESPONSE_TIME_CACHE_SECONDS = 600
 # At most one email per conversation (or other group) in this many seconds; later ones gather.
 NOTIFICATION_EMAIL_GATHER_SECONDS = env.int("NOTIFICATION_EMAIL_GATHER_SECONDS", default=600)
