@@ -342,6 +342,8 @@ NOTIFICATION_EMAIL_GATHER_SECONDS = env.int("NOTIFICATION_EMAIL_GATHER_SECONDS",
 # agent is reminded this many days before.
 LISTING_EXPIRY_DAYS = env.int("LISTING_EXPIRY_DAYS", default=30)
 LISTING_EXPIRY_REMINDER_DAYS = env.int("LISTING_EXPIRY_REMINDER_DAYS", default=5)
+# Saved searches one person may keep: matching runs every one of them every 2 minutes.
+SAVED_SEARCHES_PER_BUYER = env.int("SAVED_SEARCHES_PER_BUYER", default=20)
 # Saved-search alerts: daily ones are emailed together at this hour (TIME_ZONE) the next morning.
 ALERTS_DAILY_EMAIL_HOUR = env.int("ALERTS_DAILY_EMAIL_HOUR", default=8)
 # Each matching run looks this far behind the last one, for listings saved in transactions
