@@ -330,6 +330,10 @@ PHOTO_MIN_SIDE = 200
 PHOTO_MAX_ATTEMPTS = 3
 PHOTO_STALE_AFTER_SECONDS = 300
 PHOTOS_PER_LISTING = 30
+# Photos one person may upload, whatever they are for (listings, renovation updates, receipts):
+# an agent photographing three flats in an hour, or a contractor's daily updates, stay far below.
+PHOTO_UPLOADS_PER_HOUR = env.int("PHOTO_UPLOADS_PER_HOUR", default=120)
+PHOTO_UPLOADS_PER_DAY = env.int("PHOTO_UPLOADS_PER_DAY", default=400)
 MESSAGING_NEW_CONVERSATIONS_PER_HOUR = env.int("MESSAGING_NEW_CONVERSATIONS_PER_HOUR", default=10)
 # Messages one person may send in an hour: two a minute for a whole hour for a buyer; an agent
 # answering many buyers at once writes more. Far above what people type; a script meets it.
