@@ -100,9 +100,9 @@ def _pillow(mode: str, colour, image_format: str, **options) -> Callable[[int, i
     return build
 
 
-def jpeg_dense(width: int, height: int) -> bytes:
-    """A progressive 4:4:4 JPEG as full of scan data as PHOTO_MAX_BYTES allows: noise over
-    the share of the picture that fits, the most entropy decoding one accepted file can ask."""
+def jpeg_dense(width: int, height: int, *, progressive: bool = True) -> bytes:
+    """A 4:4:4 JPEG as full of scan data as PHOTO_MAX_BYTES allows: noise over the share of
+    the picture that fits, the most entropy decoding one accepted file can ask."""
     from django.conf import settings
     from PIL import Image, ImageFile
 
@@ -116,7 +116,7 @@ def jpeg_dense(width: int, height: int) -> bytes:
         # libjpeg's progressive encoder keeps the whole output in one buffer; noise needs more
         # than the byte a pixel Pillow guesses.
         ImageFile.MAXBLOCK = max(ImageFile.MAXBLOCK, width * height * 4)
-        image.save(buffer, "JPEG", quality=90, progressive=True, subsampling=0)
+        image.save(buffer, "JPEG", quality=90, progressive=progressive, subsampling=0)
         content = buffer.getvalue()
         if len(content) <= budget and (share >= 1.0 or len(content) > budget * 0.8):
             break
@@ -143,17 +143,31 @@ class Case:
     image_format: str  # as the checks name it: JPEG, PNG, WEBP, HEIF
     what: str
     build: Callable[[int, int], bytes]
+    kind: str = ""  # the checks' pixel limit that applies, when not the format's own
 
 
 PLTE = (b"PLTE", bytes(range(256)) * 3)
 CASES = [
     Case("jpeg-baseline", "JPEG", "RGB 4:2:0, flat", _pillow("RGB", "steelblue", "JPEG")),
-    Case("jpeg-dense", "JPEG", "progressive 4:4:4, noise to the byte limit", jpeg_dense),
+    Case(
+        "jpeg-dense-baseline",
+        "JPEG",
+        "baseline 4:4:4, noise to the byte limit",
+        lambda w, h: jpeg_dense(w, h, progressive=False),
+    ),
+    Case(
+        "jpeg-dense",
+        "JPEG",
+        "progressive 4:4:4, noise to the byte limit",
+        jpeg_dense,
+        kind="JPEG_MULTISCAN",
+    ),
     Case(
         "jpeg-cmyk-progressive",
         "JPEG",
         "CMYK progressive, flat",
         _pillow("CMYK", (10, 20, 30, 40), "JPEG", progressive=True),
+        kind="JPEG_MULTISCAN",
     ),
     Case(
         "png-rgba8",
@@ -213,19 +227,21 @@ CASES = [
         _pillow("RGBA", (70, 130, 180, 128), "WEBP", lossless=True),
     ),
     Case("heic-rgb", "HEIF", "8-bit RGB, flat", _heif("RGB", "steelblue")),
-    Case("heic-rgba", "HEIF", "8-bit RGB with alpha, flat", _heif("RGBA", (70, 130, 180, 128))),
+    Case(
+        "heic-rgba",
+        "HEIF",
+        "8-bit RGB with alpha, flat",
+        _heif("RGBA", (70, 130, 180, 128)),
+        kind="HEIF_ALPHA",
+    ),
 ]
 
 
-def pixel_limit(image_format: str) -> int:
-    """The most pixels the checks accept for this format."""
+def pixel_limit(case: Case) -> int:
+    """The most pixels the checks accept for this case's format."""
     from photos import validation
 
-    if hasattr(validation, "max_pixels_for"):
-        return validation.max_pixels_for(image_format)
-    from django.conf import settings
-
-    return settings.PHOTO_MAX_PIXELS
+    return validation.max_pixels_for(case.kind or case.image_format)
 
 
 def _build(case_name: str, width: int, height: int, path: Path) -> None:
@@ -364,7 +380,7 @@ def main(argv=None) -> int:
         log(f"building files in {workdir}")
     files = {}
     for case in cases:
-        pixels = SMOKE_PIXELS if args.smoke else args.pixels or pixel_limit(case.image_format)
+        pixels = SMOKE_PIXELS if args.smoke else args.pixels or pixel_limit(case)
         files[case.name] = (pixels, ensure_file(case, pixels, workdir))
 
     baseline = measure("baseline", next(iter(files.values()))[1])

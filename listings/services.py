@@ -233,13 +233,13 @@ def photos_add(
                 stored.append(photo)
                 photo.full_clean(exclude=["original"])
                 photo.save()
-                # After the outermost commit (at once when there is none): a worker must find
-                # the row.
-                _queue_processing(photo.pk)
     except Exception:
         for photo in stored:
             photo.original.storage.delete(photo.original.name)
         raise
+    for photo in stored:
+        # After the outermost commit (at once when there is none): a worker must find the row.
+        _queue_processing(photo.pk)
     for photo in stored:
         photo.refresh_from_db()  # eager processing may have finished at commit
     return PhotosAdded(stored, duplicates)

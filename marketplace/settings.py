@@ -326,6 +326,19 @@ API_MAX_PAGE_SIZE = 100
 CITY_STATS_CACHE_SECONDS = env.int("CITY_STATS_CACHE_SECONDS", default=600)
 PHOTO_MAX_BYTES = env.int("PHOTO_MAX_BYTES", default=20_000_000)
 PHOTO_MAX_PIXELS = env.int("PHOTO_MAX_PIXELS", default=40_000_000)
+# Lower limits where a decoder cannot decode reduced and holds the whole picture, so that one
+# accepted photo stays under 256 MB of memory and 1.5 s of CPU in the worker (bench/photo_cost.py
+# measures the worst file of each): a baseline JPEG decodes at 1/2 to 1/8 and keeps the general
+# limit; a progressive JPEG makes libjpeg keep every coefficient (up to 8 bytes a pixel, CMYK);
+# Pillow decodes a PNG whole (4 bytes a pixel) and a WebP beside its decoder's canvases (12);
+# libheif needs 6 bytes a pixel for HEIC, 9 with transparency. 25 MP still takes iPhones' 24 MP.
+PHOTO_MAX_PIXELS_BY_FORMAT = {
+    "JPEG_MULTISCAN": env.int("PHOTO_MAX_PIXELS_PROGRESSIVE_JPEG", default=16_000_000),
+    "PNG": env.int("PHOTO_MAX_PIXELS_PNG", default=30_000_000),
+    "WEBP": env.int("PHOTO_MAX_PIXELS_WEBP", default=13_000_000),
+    "HEIF": env.int("PHOTO_MAX_PIXELS_HEIC", default=25_000_000),
+    "HEIF_ALPHA": env.int("PHOTO_MAX_PIXELS_HEIC_TRANSPARENT", default=16_000_000),
+}
 PHOTO_MIN_SIDE = 200
 PHOTO_MAX_ATTEMPTS = 3
 PHOTO_STALE_AFTER_SECONDS = 300

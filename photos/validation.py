@@ -1,6 +1,7 @@
 """Checks an upload before anything is stored: real type by content, bytes, pixels, integrity."""
 
 import hashlib
+import re
 import warnings
 from dataclasses import dataclass
 from io import BytesIO
@@ -65,8 +66,93 @@ def _too_many_pixels_message() -> str:
     }
 
 
+def pixel_limit_kind(image: Image.Image, content: bytes) -> str:
+    """Which of PHOTO_MAX_PIXELS_BY_FORMAT applies: the format, and for JPEG and HEIC whether
+    the decoder must hold more (every coefficient of a multi-scan JPEG, HEIC's alpha plane)."""
+    if image.format in JPEG_FORMATS:
+        return "JPEG_MULTISCAN" if jpeg_scan_count(content) > 1 else "JPEG"
+    if image.format == "HEIF" and image.mode in ("RGBA", "RGBa", "LA", "La"):
+        return "HEIF_ALPHA"
+    return image.format
+
+
+def max_pixels_for(kind: str) -> int:
+    """The most pixels an upload of this kind may have (see PHOTO_MAX_PIXELS_BY_FORMAT)."""
+    return min(settings.PHOTO_MAX_PIXELS, settings.PHOTO_MAX_PIXELS_BY_FORMAT.get(kind, 10**12))
+
+
+def pixel_limit_names() -> dict[str, str]:
+    """What people call each kind, in the messages that tell them its limit."""
+    return {
+        "JPEG": "JPEG",
+        "JPEG_MULTISCAN": _("Progressive JPEG"),
+        "PNG": "PNG",
+        "WEBP": "WebP",
+        "HEIF": "HEIC",
+        "HEIF_ALPHA": _("Transparent HEIC"),
+    }
+
+
+def jpeg_scan_count(content: bytes) -> int:
+    """How many scans the first picture of a JPEG has. With more than one (progressive JPEGs,
+    and sequential ones with a scan per colour), libjpeg keeps every coefficient of the picture
+    in memory, however small the decode: 2 bytes per sample."""
+    position, scans, end = 2, 0, len(content)
+    while position + 4 <= end:
+        if content[position] != 0xFF:
+            return scans  # damaged: the decoder says so later
+        marker = content[position + 1]
+        if marker == 0xFF:  # fill byte
+            position += 1
+            continue
+        if marker == 0xD9:  # end of the picture
+            break
+        if 0xD0 <= marker <= 0xD7 or marker == 0x01:
+            position += 2
+            continue
+        position += 2 + int.from_bytes(content[position + 2 : position + 4], "big")
+        if marker == 0xDA:  # start of scan: entropy-coded data runs to the next marker
+            scans += 1
+            found = _NEXT_MARKER.search(content, position)
+            if found is None:
+                break
+            position = found.start()
+    return scans
+
+
+# 0xFF followed by 0x00 is a stuffed data byte, by 0xD0-0xD7 a restart marker: neither ends a scan.
+_NEXT_MARKER = re.compile(rb"\xff[^\x00\xd0-\xd7]")
+
+
+def _check_container(content: bytes, image_format: str) -> bool:
+    """Whether every chunk (WebP) or box (HEIC) the file declares is all there: a truncated
+    upload is refused without decoding it (decoding is left to the worker, where the cost of a
+    file is bounded by its format's pixel limit)."""
+    if image_format == "WEBP":
+        declared = int.from_bytes(content[4:8], "little") + 8
+        if declared > len(content) or declared < 12:
+            return False
+        position = 12
+        while position + 8 <= declared:
+            size = int.from_bytes(content[position + 4 : position + 8], "little")
+            position += 8 + size + (size & 1)
+        return position == declared or position == declared + 1
+    position = 0  # ISO base media boxes: size, type, [64-bit size]
+    while position + 8 <= len(content):
+        size = int.from_bytes(content[position : position + 4], "big")
+        if size == 1:
+            size = int.from_bytes(content[position + 8 : position + 16], "big")
+        elif size == 0:  # to the end of the file
+            return True
+        if size < 8:
+            return False
+        position += size
+    return position == len(content)
+
+
 def _check_complete(image: Image.Image, content: bytes) -> None:
-    """Decode enough to know the file is whole, as cheaply as the format allows."""
+    """Know the file is whole as cheaply as the format allows: the web process never holds a
+    full-size decode (the worker does, within its format's pixel limit)."""
     damaged = _("This photo is damaged or incomplete. Send the original file again.")
     try:
         if image.format in JPEG_FORMATS:
@@ -77,8 +163,8 @@ def _check_complete(image: Image.Image, content: bytes) -> None:
             image.verify()
             if not content.rstrip(b"\0").endswith(PNG_END):
                 _refuse(_("This PNG has something else hidden after the picture."))
-        else:
-            image.load()
+        elif not _check_container(content, image.format):
+            _refuse(damaged)
     except ValidationError:
         raise
     except Exception:  # any decoder failure means the same thing to the user
@@ -92,6 +178,17 @@ def check_image_upload(upload) -> CheckedImage:
     width, height = image.size
     if width * height > settings.PHOTO_MAX_PIXELS:
         _refuse(_too_many_pixels_message())
+    kind = pixel_limit_kind(image, content)
+    limit = max_pixels_for(kind)
+    if width * height > limit:
+        _refuse(
+            _("%(kind)s photos may have at most %(mp)s megapixels; this one has %(has)s.")
+            % {
+                "kind": pixel_limit_names()[kind],
+                "mp": f"{limit / 1_000_000:g}",
+                "has": f"{width * height / 1_000_000:.1f}",
+            }
+        )
     if min(width, height) < settings.PHOTO_MIN_SIDE:
         _refuse(
             _("This photo is too small: at least %(px)d pixels on each side.")
