@@ -5,13 +5,14 @@ from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.functional import lazy
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from listings import services
 from listings.models import City, District, Listing, ListingPhoto
 from photos.services import photo_uploads_check
-from photos.validation import check_image_upload
+from photos.validation import check_image_upload, upload_limits_text
 
 PHOTO_ACCEPT = "image/jpeg,image/png,image/webp,image/heic,image/heif,.heic,.heif"
 
@@ -133,7 +134,7 @@ class ListingAdminForm(forms.ModelForm):
     add_photos = MultipleImageField(
         label=_("Add photos"),
         required=False,
-        help_text=_("JPEG, PNG, WebP or HEIC; up to 20 MB and 40 megapixels each."),
+        help_text=lazy(upload_limits_text, str)(),
     )
 
     class Meta:

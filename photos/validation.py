@@ -66,6 +66,24 @@ def _too_many_pixels_message() -> str:
     }
 
 
+def upload_limits_text() -> str:
+    """The limits an upload must keep, for help texts next to an upload field."""
+    megapixels = {kind: f"{max_pixels_for(kind) / 1_000_000:g}" for kind in pixel_limit_names()}
+    return _(
+        "JPEG, PNG, WebP or HEIC; up to %(mb)s MB each. At most %(jpeg)s megapixels for a JPEG "
+        "(%(progressive)s if progressive), %(png)s for a PNG, %(webp)s for a WebP, %(heic)s "
+        "for a HEIC (%(heic_alpha)s if transparent)."
+    ) % {
+        "mb": f"{settings.PHOTO_MAX_BYTES / 1_000_000:g}",
+        "jpeg": megapixels["JPEG"],
+        "progressive": megapixels["JPEG_MULTISCAN"],
+        "png": megapixels["PNG"],
+        "webp": megapixels["WEBP"],
+        "heic": megapixels["HEIF"],
+        "heic_alpha": megapixels["HEIF_ALPHA"],
+    }
+
+
 def pixel_limit_kind(image: Image.Image, content: bytes) -> str:
     """Which of PHOTO_MAX_PIXELS_BY_FORMAT applies: the format, and for JPEG and HEIC whether
     the decoder must hold more (every coefficient of a multi-scan JPEG, HEIC's alpha plane)."""
@@ -124,25 +142,15 @@ def jpeg_scan_count(content: bytes) -> int:
 _NEXT_MARKER = re.compile(rb"\xff[^\x00\xd0-\xd7]")
 
 
-def _check_container(content: bytes, image_format: str) -> bool:
-    """Whether every chunk (WebP) or box (HEIC) the file declares is all there: a truncated
-    upload is refused without decoding it (decoding is left to the worker, where the cost of a
-    file is bounded by its format's pixel limit)."""
-    if image_format == "WEBP":
-        declared = int.from_bytes(content[4:8], "little") + 8
-        if declared > len(content) or declared < 12:
-            return False
-        position = 12
-        while position + 8 <= declared:
-            size = int.from_bytes(content[position + 4 : position + 8], "little")
-            position += 8 + size + (size & 1)
-        return position == declared or position == declared + 1
-    position = 0  # ISO base media boxes: size, type, [64-bit size]
+def _boxes_complete(content: bytes) -> bool:
+    """Whether every top-level box of a HEIC file (ISO base media: size, type, 64-bit size) is
+    all there: a truncated upload is refused without decoding it."""
+    position = 0
     while position + 8 <= len(content):
         size = int.from_bytes(content[position : position + 4], "big")
         if size == 1:
             size = int.from_bytes(content[position + 8 : position + 16], "big")
-        elif size == 0:  # to the end of the file
+        elif size == 0:  # the last box runs to the end of the file
             return True
         if size < 8:
             return False
@@ -151,8 +159,8 @@ def _check_container(content: bytes, image_format: str) -> bool:
 
 
 def _check_complete(image: Image.Image, content: bytes) -> None:
-    """Know the file is whole as cheaply as the format allows: the web process never holds a
-    full-size decode (the worker does, within its format's pixel limit)."""
+    """Know the file is whole as cheaply as the format allows: the web process never decodes a
+    PNG, WebP or HEIC whole (the worker does, within the format's pixel limit)."""
     damaged = _("This photo is damaged or incomplete. Send the original file again.")
     try:
         if image.format in JPEG_FORMATS:
@@ -163,8 +171,9 @@ def _check_complete(image: Image.Image, content: bytes) -> None:
             image.verify()
             if not content.rstrip(b"\0").endswith(PNG_END):
                 _refuse(_("This PNG has something else hidden after the picture."))
-        elif not _check_container(content, image.format):
+        elif image.format == "HEIF" and not _boxes_complete(content):
             _refuse(damaged)
+        # A WebP was parsed whole when opened: libwebp's demuxer refuses a partial file.
     except ValidationError:
         raise
     except Exception:  # any decoder failure means the same thing to the user

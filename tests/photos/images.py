@@ -87,9 +87,10 @@ def jpeg(
     xmp: bytes | None = None,
     comment: bytes | None = None,
     quality: int = 90,
+    progressive: bool = False,
 ) -> bytes:
     image = image or picture(width, height)
-    options = {"quality": quality}
+    options = {"quality": quality, "progressive": progressive}
     if exif is not None:
         options["exif"] = exif
     if icc_profile:
