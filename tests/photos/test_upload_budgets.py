@@ -240,3 +240,35 @@ def test_an_expense_without_a_receipt_needs_no_budget(budget, api_client, agent,
     )
 
     assert response.status_code == 201, response.data
+
+
+@pytest.mark.integration
+@pytest.mark.django_db(transaction=True)
+def test_a_burst_of_uploads_on_postgresql_accepts_exactly_the_budget(settings, photo_storage):
+    from collections import Counter
+
+    from rest_framework.test import APIClient
+
+    from marketplace.celery import app as celery_app
+    from tests.concurrency import at_once
+
+    celery_app.conf.task_always_eager = True  # no worker here: processed inline
+    settings.PHOTO_UPLOADS_PER_HOUR = 10
+    listing = ListingFactory()
+    contents = [images.jpeg(image=images.noise(400, 300)) for _photo in range(25)]
+
+    def upload(index: int):
+        client = APIClient(HTTP_ACCEPT_LANGUAGE="en", raise_request_exception=False)
+        client.force_authenticate(listing.agent)
+        response = client.post(
+            f"/api/v1/listings/{listing.pk}/photos/",
+            {"image": images.upload(contents[index], f"{index}.jpg")},
+            format="multipart",
+        )
+        return response.status_code
+
+    statuses = at_once(25, upload)
+
+    assert Counter(statuses) == {201: 10, 429: 15}
+    assert listing.photos.count() == 10
+    assert PhotoUpload.objects.filter(user=listing.agent).count() == 10
