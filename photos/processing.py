@@ -168,7 +168,6 @@ def _resized_in_bands(bands, size, sizes, factors, orientation) -> dict[str, Ima
     """Each variant of `factors` from a picture that decodes whole, with no full-size copy."""
     width, height = size
     reduced = _reduced_in_bands(bands, size, set(factors.values()))
-    del bands  # the decode goes before anything is resampled
     method = TRANSPOSE.get(orientation)
     resized = {}
     for name, factor in factors.items():
