@@ -17,6 +17,7 @@ from alerts.models import SavedSearch, SearchMatch
 from listings.filters import ListingFilterSet
 from listings.models import Listing
 from listings.templatetags.walkup import yuan
+from marketplace.limits import lock_user
 from notifications.models import Kind
 from notifications.services import notification_build, notify_many
 
@@ -74,6 +75,18 @@ def saved_search_create(*, user: User, name: str, params, frequency: str) -> Sav
     """Keep a search; only flats that come on the market (or change to match) after now alert."""
     if not user.is_authenticated:
         raise ValidationError(_("Log in to save a search."))
+    # One at a time per person from here, so a burst of saves cannot pass the cap.
+    lock_user(user)
+    cap = settings.SAVED_SEARCHES_PER_BUYER
+    if SavedSearch.objects.filter(user=user).count() >= cap:
+        raise ValidationError(
+            _(
+                "You already keep %(count)d saved searches, the most one person may keep. "
+                "Delete one you no longer need, then save this one."
+            )
+            % {"count": cap},
+            code="too_many",
+        )
     now = timezone.now()
     saved_search = SavedSearch(
         user=user,

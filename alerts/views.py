@@ -33,14 +33,18 @@ def saved_search_create(request):
         form.add_error(None, error.messages)
         params = {}
     if form.is_valid():
-        saved_search = services.saved_search_create(
-            user=request.user,
-            name=form.cleaned_data["name"],
-            params=params,
-            frequency=form.cleaned_data["frequency"],
-        )
-        flash.success(request, _("Search saved as “%(name)s”.") % {"name": saved_search.name})
-        return redirect(search_url(saved_search.params))
+        try:
+            saved_search = services.saved_search_create(
+                user=request.user,
+                name=form.cleaned_data["name"],
+                params=params,
+                frequency=form.cleaned_data["frequency"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error.messages)
+        else:
+            flash.success(request, _("Search saved as “%(name)s”.") % {"name": saved_search.name})
+            return redirect(search_url(saved_search.params))
     return render(
         request,
         "alerts/save.html",

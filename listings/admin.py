@@ -5,12 +5,14 @@ from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.functional import lazy
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from listings import services
 from listings.models import City, District, Listing, ListingPhoto
-from photos.validation import check_image_upload
+from photos.services import photo_uploads_check
+from photos.validation import check_image_upload, upload_limits_text
 
 PHOTO_ACCEPT = "image/jpeg,image/png,image/webp,image/heic,image/heif,.heic,.heif"
 
@@ -20,7 +22,10 @@ class MultipleFileInput(forms.ClearableFileInput):
 
 
 class MultipleImageField(forms.FileField):
-    """Several photos at once; each passes the same checks as an API upload."""
+    """Several photos at once; each passes the same checks as an API upload, and together they
+    must fit in the uploader's budget (checked first: a refused batch costs no decoding)."""
+
+    uploader = None  # set by the form, from the request
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": PHOTO_ACCEPT}))
@@ -28,6 +33,8 @@ class MultipleImageField(forms.FileField):
 
     def clean(self, data, initial=None):
         files = data if isinstance(data, list | tuple) else [data] if data else []
+        if files and self.uploader is not None:
+            photo_uploads_check(user=self.uploader, count=len(files))
         errors = []
         for upload in files:
             try:
@@ -127,12 +134,18 @@ class ListingAdminForm(forms.ModelForm):
     add_photos = MultipleImageField(
         label=_("Add photos"),
         required=False,
-        help_text=_("JPEG, PNG, WebP or HEIC; up to 20 MB and 40 megapixels each."),
+        help_text=lazy(upload_limits_text, str)(),
     )
 
     class Meta:
         model = Listing
         fields = ["agent", "status", *services.EDITABLE_FIELDS]
+
+    uploader = None  # set by ListingAdmin.get_form, from the request
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["add_photos"].uploader = self.uploader
 
     def clean_status(self):
         new_status = self.cleaned_data["status"]
@@ -280,15 +293,24 @@ class ListingAdmin(admin.ModelAdmin):
             services.photo_delete(photo=photo)
         return None
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.uploader = request.user  # a class made for this request
+        return form
+
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        for upload in form.cleaned_data.get("add_photos") or []:
+        uploads = form.cleaned_data.get("add_photos") or []
+        if uploads:
             try:
-                services.photo_add(listing=form.instance, upload=upload)
-            except ValidationError as error:
-                self.message_user(
-                    request, f"{upload.name}: {' '.join(error.messages)}", messages.WARNING
+                added = services.photos_add(
+                    listing=form.instance, uploads=uploads, by=request.user, skip_duplicates=True
                 )
+            except ValidationError as error:
+                self.message_user(request, " ".join(error.messages), messages.WARNING)
+            else:
+                for duplicate in added.duplicates:
+                    self.message_user(request, duplicate, messages.WARNING)
 
     def save_model(self, request, obj, form, change):
         # The form has validated; the services do the writing, as for the API.

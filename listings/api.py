@@ -178,6 +178,7 @@ class ListingPhotoViewSet(viewsets.GenericViewSet):
         photo = services.photo_add(
             listing=self.listing(),
             upload=upload.validated_data["image"],
+            by=request.user,
             caption=upload.validated_data.get("caption", ""),
         )
         return Response(self.get_serializer(photo).data, status=status.HTTP_201_CREATED)

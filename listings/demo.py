@@ -250,7 +250,12 @@ def _add_photos(rng: random.Random, listings: list[Listing]) -> None:
         count = PHOTOS_BY_SLOT[index % len(PHOTOS_BY_SLOT)]
         for number, room in enumerate(rng.sample(rooms, count)):
             upload = SimpleUploadedFile(f"room-{number}.jpg", room, "image/jpeg")
-            photo_add(listing=listing, upload=upload, caption=rng.choice(ROOM_CAPTIONS))
+            photo_add(
+                listing=listing,
+                upload=upload,
+                by=listing.agent,
+                caption=rng.choice(ROOM_CAPTIONS),
+            )
 
 
 def _cities() -> dict[str, City]:

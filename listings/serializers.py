@@ -1,10 +1,11 @@
-from django.utils.functional import cached_property
+from django.utils.functional import cached_property, lazy
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from listings.models import City, District, Listing, ListingPhoto, ListingPriceChange
 from listings.services import EDITABLE_FIELDS
 from photos.processing import VARIANT_WIDTHS
+from photos.validation import upload_limits_text
 
 
 class CitySummarySerializer(serializers.ModelSerializer):
@@ -111,9 +112,7 @@ class ListingPhotoSerializer(serializers.ModelSerializer):
 
 
 class PhotoUploadSerializer(serializers.Serializer):
-    image = serializers.FileField(
-        help_text="JPEG, PNG, WebP or HEIC; at most 20 MB and 40 megapixels."
-    )
+    image = serializers.FileField(help_text=lazy(upload_limits_text, str)())
     caption = serializers.CharField(max_length=200, required=False, allow_blank=True)
 
 

@@ -1,3 +1,4 @@
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -16,6 +17,7 @@ from listings.models import Listing, ListingPhoto, ListingPriceChange
 from marketplace.tasks import enqueue_or_leave_for_sweep
 from photos import pipeline as photo_pipeline
 from photos.processing import VARIANT_WIDTHS
+from photos.services import photo_uploads_check, photo_uploads_record
 from photos.validation import check_image_upload
 from photos.variants import PRIVATE, PUBLIC, stored_outside
 
@@ -169,42 +171,88 @@ def listing_remove(*, listing: Listing) -> None:
 # --- photos ---------------------------------------------------------------------------
 
 
-def photo_add(*, listing: Listing, upload, caption: str = "") -> ListingPhoto:
+def photo_add(*, listing: Listing, upload, by: User, caption: str = "") -> ListingPhoto:
     """Check an upload, keep the original privately and queue its processing after commit."""
-    try:
-        checked = check_image_upload(upload)
-    except ValidationError as error:
-        raise ValidationError({"image": error.messages}) from None
-    if listing.photos.count() >= settings.PHOTOS_PER_LISTING:
+    return photos_add(listing=listing, uploads=[upload], by=by, caption=caption).photos[0]
+
+
+@dataclass(frozen=True)
+class PhotosAdded:
+    photos: list[ListingPhoto]
+    duplicates: list[str]  # "name: message" of each file skipped as already on the listing
+
+
+def photos_add(
+    *, listing: Listing, uploads: list, by: User, caption: str = "", skip_duplicates=False
+) -> PhotosAdded:
+    """Add photos sent together, all or none: each passes the checks, then, in one transaction,
+    they are counted against the uploader's budget and kept, and their processing is queued
+    after commit. Refused whole (nothing stored, nothing queued) when any one is refused; a
+    photo already on the listing is refused too, or left out with `skip_duplicates`."""
+    errors, duplicates = [], []
+
+    def refuse(upload, message):
+        name = getattr(upload, "name", "") if len(uploads) > 1 else ""
+        errors.append(f"{name}: {message}" if name else message)
+
+    photo_uploads_check(user=by, count=len(uploads), field="image")
+    if listing.photos.count() + len(uploads) > settings.PHOTOS_PER_LISTING:
         raise ValidationError(
             {
                 "image": _("A listing has at most %(count)d photos.")
                 % {"count": settings.PHOTOS_PER_LISTING}
             }
         )
-    if listing.photos.filter(content_hash=checked.sha256).exists():
-        raise ValidationError({"image": _("This photo is already on this listing.")})
-    last = listing.photos.order_by("-position").values_list("position", flat=True).first()
-    photo = ListingPhoto(
-        listing=listing,
-        caption=caption,
-        content_hash=checked.sha256,
-        width=checked.width,
-        height=checked.height,
-        position=0 if last is None else last + 1,
-    )
-    photo.original.save(f"original{checked.extension}", ContentFile(checked.content), save=False)
+    checked_uploads, seen = [], set()
+    for upload in uploads:
+        try:
+            checked = check_image_upload(upload)
+        except ValidationError as error:
+            for message in error.messages:
+                refuse(upload, message)
+            continue
+        if checked.sha256 in seen or listing.photos.filter(content_hash=checked.sha256).exists():
+            message = _("This photo is already on this listing.")
+            if skip_duplicates:
+                duplicates.append(f"{getattr(upload, 'name', '')}: {message}")
+            else:
+                refuse(upload, message)
+            continue
+        seen.add(checked.sha256)
+        checked_uploads.append(checked)
+    if errors:
+        raise ValidationError({"image": errors})
+
+    stored = []
     try:
         with transaction.atomic():
-            photo.full_clean(exclude=["original"])
-            photo.save()
+            photo_uploads_record(user=by, count=len(checked_uploads), field="image")
+            last = listing.photos.order_by("-position").values_list("position", flat=True).first()
+            for offset, checked in enumerate(checked_uploads):
+                photo = ListingPhoto(
+                    listing=listing,
+                    caption=caption,
+                    content_hash=checked.sha256,
+                    width=checked.width,
+                    height=checked.height,
+                    position=(0 if last is None else last + 1) + offset,
+                )
+                photo.original.save(
+                    f"original{checked.extension}", ContentFile(checked.content), save=False
+                )
+                stored.append(photo)
+                photo.full_clean(exclude=["original"])
+                photo.save()
     except Exception:
-        photo.original.storage.delete(photo.original.name)
+        for photo in stored:
+            photo.original.storage.delete(photo.original.name)
         raise
-    # After the outermost commit (at once when there is none): a worker must find the row.
-    _queue_processing(photo.pk)
-    photo.refresh_from_db()  # eager processing may have finished at commit
-    return photo
+    for photo in stored:
+        # After the outermost commit (at once when there is none): a worker must find the row.
+        _queue_processing(photo.pk)
+    for photo in stored:
+        photo.refresh_from_db()  # eager processing may have finished at commit
+    return PhotosAdded(stored, duplicates)
 
 
 def photo_process(*, photo_id: int) -> ListingPhoto | None:

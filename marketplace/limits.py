@@ -13,6 +13,7 @@ answers 429 with a Retry-After header (marketplace.api.exception_handler).
 import math
 from datetime import timedelta
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -69,6 +70,13 @@ def check_recent_count(
     times = in_window.order_by(time_field).values_list(time_field, flat=True)
     frees_at = times[must_leave - 1] + window if must_leave > 0 else now + window
     raise LimitExceeded(message, retry_after=(frees_at - now).total_seconds(), field=field)
+
+
+def lock_user(user) -> None:
+    """Hold the user's row until the transaction ends: one person's quota-counted writes then run
+    one after another, so a burst cannot pass a quota (SQLite serialises every writer anyway)."""
+    users = get_user_model().objects.select_for_update()
+    list(users.filter(pk=user.pk).values_list("pk", flat=True))
 
 
 def check_rate(request, *, group: str, rate: str, key="ip", message: str, field=None) -> None:

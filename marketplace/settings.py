@@ -105,6 +105,16 @@ DATABASES = {
     "default": env.db_url("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Concurrent writers queue instead of failing with "database is locked": a transaction takes
+    # the write lock when it begins (a deferred one that reads first cannot wait for it later),
+    # and a writer waits this long for the lock before giving up.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": env.float("SQLITE_BUSY_TIMEOUT_SECONDS", default=20),
+        }
+    )
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60 if not DEBUG else 0)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -367,13 +377,34 @@ API_MAX_PAGE_SIZE = 100
 CITY_STATS_CACHE_SECONDS = env.int("CITY_STATS_CACHE_SECONDS", default=600)
 PHOTO_MAX_BYTES = env.int("PHOTO_MAX_BYTES", default=20_000_000)
 PHOTO_MAX_PIXELS = env.int("PHOTO_MAX_PIXELS", default=40_000_000)
+# Lower limits where a decoder cannot decode reduced and holds the whole picture, so that one
+# accepted photo stays under 256 MB of memory and 1.5 s of CPU in the worker (bench/photo_cost.py
+# measures the worst file of each): a baseline JPEG decodes at 1/2 to 1/8 and keeps the general
+# limit; a progressive JPEG makes libjpeg keep every coefficient (up to 8 bytes a pixel, CMYK);
+# Pillow decodes a PNG whole (4 bytes a pixel) and a WebP beside its decoder's canvases (12);
+# libheif needs 6 bytes a pixel for HEIC, 9 with transparency. 25 MP still takes iPhones' 24 MP.
+PHOTO_MAX_PIXELS_BY_FORMAT = {
+    "JPEG_MULTISCAN": env.int("PHOTO_MAX_PIXELS_PROGRESSIVE_JPEG", default=16_000_000),
+    "PNG": env.int("PHOTO_MAX_PIXELS_PNG", default=30_000_000),
+    "WEBP": env.int("PHOTO_MAX_PIXELS_WEBP", default=13_000_000),
+    "HEIF": env.int("PHOTO_MAX_PIXELS_HEIC", default=25_000_000),
+    "HEIF_ALPHA": env.int("PHOTO_MAX_PIXELS_HEIC_TRANSPARENT", default=16_000_000),
+}
 PHOTO_MIN_SIDE = 200
 PHOTO_MAX_ATTEMPTS = 3
 PHOTO_STALE_AFTER_SECONDS = 300
 PHOTOS_PER_LISTING = 30
 # Photos whose files a relocation sweep moves per run (each run well within its time limit).
 PHOTO_RELOCATE_BATCH = 200
+# Photos one person may upload, whatever they are for (listings, renovation updates, receipts):
+# an agent photographing three flats in an hour, or a contractor's daily updates, stay far below.
+PHOTO_UPLOADS_PER_HOUR = env.int("PHOTO_UPLOADS_PER_HOUR", default=120)
+PHOTO_UPLOADS_PER_DAY = env.int("PHOTO_UPLOADS_PER_DAY", default=400)
 MESSAGING_NEW_CONVERSATIONS_PER_HOUR = env.int("MESSAGING_NEW_CONVERSATIONS_PER_HOUR", default=10)
+# Messages one person may send in an hour: two a minute for a whole hour for a buyer; an agent
+# answering many buyers at once writes more. Far above what people type; a script meets it.
+MESSAGING_MESSAGES_PER_HOUR = env.int("MESSAGING_MESSAGES_PER_HOUR", default=120)
+MESSAGING_AGENT_MESSAGES_PER_HOUR = env.int("MESSAGING_AGENT_MESSAGES_PER_HOUR", default=600)
 MESSAGING_RESPONSE_TIME_CACHE_SECONDS = 600
 # At most one email per conversation (or other group) in this many seconds; later ones gather.
 NOTIFICATION_EMAIL_GATHER_SECONDS = env.int("NOTIFICATION_EMAIL_GATHER_SECONDS", default=600)
@@ -381,6 +412,8 @@ NOTIFICATION_EMAIL_GATHER_SECONDS = env.int("NOTIFICATION_EMAIL_GATHER_SECONDS",
 # agent is reminded this many days before.
 LISTING_EXPIRY_DAYS = env.int("LISTING_EXPIRY_DAYS", default=30)
 LISTING_EXPIRY_REMINDER_DAYS = env.int("LISTING_EXPIRY_REMINDER_DAYS", default=5)
+# Saved searches one person may keep: matching runs every one of them every 2 minutes.
+SAVED_SEARCHES_PER_BUYER = env.int("SAVED_SEARCHES_PER_BUYER", default=20)
 # Saved-search alerts: daily ones are emailed together at this hour (TIME_ZONE) the next morning.
 ALERTS_DAILY_EMAIL_HOUR = env.int("ALERTS_DAILY_EMAIL_HOUR", default=8)
 # Each matching run looks this far behind the last one, for listings saved in transactions

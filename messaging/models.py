@@ -91,6 +91,8 @@ class Message(models.Model):
                 name="message_unread",
                 condition=models.Q(read_at__isnull=True),
             ),
+            # The hourly message limit counts a sender's latest messages.
+            models.Index(fields=["sender", "sent_at"], name="message_sender_sent"),
         ]
 
     def __str__(self):

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from listings.models import Listing
+from marketplace.limits import check_recent_count, lock_user
 from messaging.models import Conversation, Message
 from notifications.models import Kind
 from notifications.services import notifications_mark_read, notify
@@ -32,19 +33,30 @@ def _clean_body(body: str) -> str:
 
 def _check_new_conversation_allowed(buyer: User) -> None:
     limit = settings.MESSAGING_NEW_CONVERSATIONS_PER_HOUR
-    started = Conversation.objects.filter(
-        buyer=buyer, created_at__gte=timezone.now() - timedelta(hours=1)
-    ).count()
-    if started >= limit:
-        raise ValidationError(
-            {
-                "listing": _(
-                    "You have asked about %(limit)d flats in the last hour. "
-                    "Wait a little before asking about another."
-                )
-                % {"limit": limit}
-            }
-        )
+    check_recent_count(
+        Conversation.objects.filter(buyer=buyer),
+        time_field="created_at",
+        limit=limit,
+        window=timedelta(hours=1),
+        message=_("You have asked about %(limit)d flats in the last hour.") % {"limit": limit},
+        field="listing",
+    )
+
+
+def _check_message_allowed(sender: User) -> None:
+    limit = (
+        settings.MESSAGING_AGENT_MESSAGES_PER_HOUR
+        if sender.is_agent
+        else settings.MESSAGING_MESSAGES_PER_HOUR
+    )
+    check_recent_count(
+        Message.objects.filter(sender=sender),
+        time_field="sent_at",
+        limit=limit,
+        window=timedelta(hours=1),
+        message=_("You have sent %(limit)d messages in the last hour.") % {"limit": limit},
+        field="body",
+    )
 
 
 @transaction.atomic
@@ -55,6 +67,8 @@ def conversation_start(*, buyer: User, listing: Listing, body: str) -> tuple[Con
         raise ValidationError(_("Only buyers can ask agents about a listing."))
     if not listing.is_public:
         raise ValidationError({"listing": _("This flat is no longer on the market.")})
+    # The buyer's requests one at a time from here: the limits count rows this one may add.
+    lock_user(buyer)
     existing = Conversation.objects.filter(listing=listing, buyer=buyer).first()
     if existing:
         message_send(conversation=existing, sender=buyer, body=body)
@@ -78,6 +92,8 @@ def message_send(*, conversation: Conversation, sender: User, body: str) -> Mess
     if sender.pk not in (conversation.buyer_id, conversation.agent_id):
         raise ValidationError(_("Only the two people in a conversation can write in it."))
     body = _clean_body(body)
+    lock_user(sender)
+    _check_message_allowed(sender)
     conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
     now = timezone.now()
     message = Message.objects.create(

@@ -1,6 +1,8 @@
 """The columns every processed photo has, whichever app owns it (see photos/pipeline.py)."""
 
+from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from photos.variants import variant_payload
@@ -41,3 +43,24 @@ class ProcessedPhoto(models.Model):
     def sizes(self) -> dict[str, dict | None]:
         """Each variant's URLs and size by name, for templates."""
         return {name: self.variant(name) for name in self.variants}
+
+
+class PhotoUpload(models.Model):
+    """One photo accepted from a person, for the upload budgets (photos/services.py).
+
+    Written with the photo and never with it deleted: deleting photos refunds no budget.
+    """
+
+    # The index below starts with the user: no index of its own.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    received_at = models.DateTimeField(_("received at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("photo upload")
+        verbose_name_plural = _("photo uploads")
+        indexes = [models.Index(fields=["user", "received_at"], name="photo_upload_user_received")]
+
+    def __str__(self):
+        return f"{self.user_id} @ {self.received_at:%Y-%m-%d %H:%M}"

@@ -21,6 +21,7 @@ from notifications.models import Kind
 from notifications.services import notify
 from photos import pipeline as photo_pipeline
 from photos.processing import VARIANT_WIDTHS
+from photos.services import photo_uploads_check, photo_uploads_record
 from photos.validation import check_image_upload
 from photos.variants import PRIVATE, stored_outside
 from renovations import selectors
@@ -480,6 +481,7 @@ def expense_add(
 ) -> Expense:
     """Record money spent, with an optional receipt photo through the photo checks."""
     _require(project, by, Role.MANAGER)
+    photo_uploads_check(user=by, count=1 if receipt else 0, field="receipt")
     checked = _check_photo(receipt, field="receipt") if receipt else None
     expense = Expense(project=project, added_by=by)
     for name in EXPENSE_FIELDS:
@@ -488,6 +490,7 @@ def expense_add(
     with transaction.atomic():
         expense.full_clean(exclude=["project", "added_by"])
         _check_expense(project, expense)
+        photo_uploads_record(user=by, count=1 if checked else 0, field="receipt")
         expense.save()
         if checked:
             _photo_store(project, checked, expense=expense)
@@ -546,10 +549,12 @@ def update_post(*, project: RenovationProject, by: User, note: str, photos=()) -
         raise ValidationError(
             {"photos": _("At most %(count)d photos per update.") % {"count": PHOTOS_PER_UPDATE}}
         )
+    photo_uploads_check(user=by, count=len(photos), field="photos")
     checked = [_check_photo(upload, field="photos") for upload in photos]
     with transaction.atomic():
         update = Update(project=project, author=by, note=note)
         update.full_clean(exclude=["project", "author"])
+        photo_uploads_record(user=by, count=len(checked), field="photos")
         update.save()
         for photo in checked:
             _photo_store(project, photo, update=update)

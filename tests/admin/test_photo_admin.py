@@ -100,7 +100,7 @@ def real_photos(listing, django_capture_on_commit_callbacks):
     """Two processed photos with their files, as an upload leaves them."""
     with django_capture_on_commit_callbacks(execute=True):
         for colour in ("red", "blue"):
-            services.photo_add(listing=listing, upload=coloured_jpeg(colour))
+            services.photo_add(listing=listing, upload=coloured_jpeg(colour), by=listing.agent)
     photos = list(listing.photos.order_by("position"))
     assert [photo.status for photo in photos] == [Status.READY, Status.READY]
     return photos

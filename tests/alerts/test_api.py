@@ -125,6 +125,31 @@ def test_a_buyer_saves_a_search_keeping_only_the_filters(api_client, owner):
     assert saved.frequency == "daily"
 
 
+def test_a_buyer_keeps_at_most_the_cap_of_saved_searches(api_client, owner, settings):
+    # Given a cap of 3, a buyer who keeps 3, and another buyer who keeps 3 too
+    settings.SAVED_SEARCHES_PER_BUYER = 3
+    SavedSearchFactory.create_batch(3, user=owner)
+    SavedSearchFactory.create_batch(3, user=BuyerFactory())
+    api_client.force_authenticate(owner)
+
+    # When the buyer saves a fourth
+    response = api_client.post(LIST_URL, {"name": "One more", "params": {"rooms": "2"}})
+
+    # Then they are told to delete one first, and nothing is saved
+    assert response.status_code == 400
+    assert response.data == {
+        "non_field_errors": [
+            "You already keep 3 saved searches, the most one person may keep. "
+            "Delete one you no longer need, then save this one."
+        ]
+    }
+    assert SavedSearch.objects.filter(user=owner).count() == 3
+
+    # And once one is deleted, a new one is kept
+    api_client.delete(detail_url(SavedSearch.objects.filter(user=owner).first()))
+    assert api_client.post(LIST_URL, {"name": "One more"}).status_code == 201
+
+
 def test_the_frequency_defaults_to_instant(api_client, owner):
     api_client.force_authenticate(owner)
 

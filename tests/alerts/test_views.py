@@ -181,6 +181,22 @@ def test_saving_keeps_the_filters_and_shows_the_search(client, owner):
     assert "Search saved as “Hegang”." in response.content.decode()
 
 
+def test_saving_past_the_cap_comes_back_with_the_message_and_what_was_typed(
+    client, owner, settings
+):
+    settings.SAVED_SEARCHES_PER_BUYER = 1
+    SavedSearchFactory(user=owner)
+    client.force_login(owner)
+
+    response = client.post(CREATE, {"name": "鹤岗两室", "frequency": "daily", "rooms": "2"})
+
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "You already keep 1 saved searches, the most one person may keep." in page
+    assert "鹤岗两室" in page
+    assert SavedSearch.objects.filter(user=owner).count() == 1
+
+
 def test_saving_without_a_name_comes_back_with_the_filters_kept(client, owner):
     client.force_login(owner)
 

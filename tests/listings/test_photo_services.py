@@ -32,7 +32,9 @@ def add_photo(django_capture_on_commit_callbacks):
 
     def add(listing, content, name="photo.jpg"):
         with django_capture_on_commit_callbacks(execute=True):
-            photo = services.photo_add(listing=listing, upload=images.upload(content, name))
+            photo = services.photo_add(
+                listing=listing, upload=images.upload(content, name), by=listing.agent
+            )
         photo.refresh_from_db()
         return photo
 
@@ -67,7 +69,7 @@ def test_a_hostile_file_is_refused_and_nothing_is_stored(
         django_capture_on_commit_callbacks() as queued,
         pytest.raises(ValidationError) as refused,
     ):
-        services.photo_add(listing=listing, upload=images.upload(make(), name))
+        services.photo_add(listing=listing, upload=images.upload(make(), name), by=listing.agent)
 
     assert list(refused.value.message_dict) == ["image"]
     assert message in " ".join(refused.value.message_dict["image"])
@@ -82,7 +84,9 @@ def test_the_same_photo_twice_on_a_listing_is_refused(listing, add_photo, photo_
     stored = photo_storage.files()
 
     with pytest.raises(ValidationError) as refused:
-        services.photo_add(listing=listing, upload=images.upload(content, "again.jpg"))
+        services.photo_add(
+            listing=listing, upload=images.upload(content, "again.jpg"), by=listing.agent
+        )
 
     assert refused.value.message_dict == {"image": ["This photo is already on this listing."]}
     assert listing.photos.count() == 1
@@ -102,7 +106,7 @@ def test_a_photo_over_the_per_listing_limit_is_refused(settings, listing, photo_
     stored = photo_storage.files()
 
     with pytest.raises(ValidationError) as refused:
-        services.photo_add(listing=listing, upload=images.upload(images.jpeg()))
+        services.photo_add(listing=listing, upload=images.upload(images.jpeg()), by=listing.agent)
 
     assert refused.value.message_dict == {"image": ["A listing has at most 2 photos."]}
     assert listing.photos.count() == 2

@@ -54,7 +54,9 @@ def test_an_upload_while_the_broker_is_down_waits_for_the_sweep(
     listing = ListingFactory()
 
     with broker_down(), django_capture_on_commit_callbacks(execute=True):
-        photo = services.photo_add(listing=listing, upload=images.upload(images.jpeg()))
+        photo = services.photo_add(
+            listing=listing, upload=images.upload(images.jpeg()), by=listing.agent
+        )
 
     photo.refresh_from_db()
     assert photo.status == ListingPhoto.Status.PENDING
@@ -186,7 +188,7 @@ def test_a_failed_eager_task_never_deletes_a_committed_photos_original(monkeypat
     monkeypatch.setattr(photo_pipeline, "store_variants", broken_store)
 
     with suppress(Exception):
-        services.photo_add(listing=listing, upload=images.upload(images.jpeg()))
+        services.photo_add(listing=listing, upload=images.upload(images.jpeg()), by=listing.agent)
 
     photo = ListingPhoto.objects.get()
     assert photo.original.storage.exists(photo.original.name)

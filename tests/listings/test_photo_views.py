@@ -262,7 +262,9 @@ def test_a_real_upload_of_a_large_photo_gives_1000w_and_1600w_candidates(
 ):
     listing = ListingFactory()
     with django_capture_on_commit_callbacks(execute=True):
-        services.photo_add(listing=listing, upload=images.upload(images.jpeg(2000, 1500)))
+        services.photo_add(
+            listing=listing, upload=images.upload(images.jpeg(2000, 1500)), by=listing.agent
+        )
 
     img = detail(web, listing).find("li", class_="gallery-slide").find("img")
 
@@ -276,7 +278,9 @@ def test_a_real_upload_of_a_large_photo_gives_1000w_and_1600w_candidates(
 def test_a_small_photo_does_not_list_the_same_width_twice(web, django_capture_on_commit_callbacks):
     listing = ListingFactory()
     with django_capture_on_commit_callbacks(execute=True):
-        services.photo_add(listing=listing, upload=images.upload(images.jpeg(800, 600)))
+        services.photo_add(
+            listing=listing, upload=images.upload(images.jpeg(800, 600)), by=listing.agent
+        )
 
     slide = detail(web, listing).find("li", class_="gallery-slide")
 

@@ -6,6 +6,7 @@ from unittest.mock import patch
 
 import pytest
 from django.db.models import F
+from django.utils import timezone
 
 from listings.models import Listing, ListingPhoto
 from messaging import services
@@ -242,9 +243,13 @@ def test_a_buyer_cannot_start_more_conversations_per_hour_than_allowed(
     # When they ask about a third flat
     response = ask(api_client, buyer, third)
 
-    # Then they are told to wait, on the listing field, and nothing is written
-    assert response.status_code == 400
-    assert "last hour" in str(response.data["listing"][0])
+    # Then they are told when to try again, and nothing is written
+    assert response.status_code == 429
+    assert response["Retry-After"] == "3600"
+    assert response.data == {
+        "detail": "You have asked about 2 flats in the last hour. Try again in 1 hour.",
+        "retry_after": 3600,
+    }
     assert Conversation.objects.count() == 2
     assert Message.objects.count() == 2
 
@@ -255,6 +260,35 @@ def test_a_buyer_cannot_start_more_conversations_per_hour_than_allowed(
     Conversation.objects.update(created_at=F("created_at") - timedelta(minutes=61))
     assert ask(api_client, buyer, third).status_code == 201
     assert Conversation.objects.count() == 3
+
+
+def test_a_sender_cannot_send_more_messages_per_hour_than_allowed(
+    api_client, settings, conversation, buyer, agent
+):
+    # Given a limit of 3 messages an hour for buyers, and a buyer who has sent 3 (one asked)
+    settings.MESSAGING_MESSAGES_PER_HOUR = 3
+    Message.objects.filter(conversation=conversation).update(
+        sent_at=timezone.now() - timedelta(minutes=50)
+    )
+    api_client.force_authenticate(buyer)
+    for body in ("Two", "Three"):
+        assert api_client.post(messages_url(conversation), {"body": body}).status_code == 201
+
+    # When they write a fourth
+    response = api_client.post(messages_url(conversation), {"body": "Four"})
+
+    # Then they are told when the oldest leaves the hour, and nothing is written
+    assert response.status_code == 429
+    assert 9 * 60 < int(response["Retry-After"]) <= 10 * 60
+    assert response.data["detail"] == (
+        "You have sent 3 messages in the last hour. Try again in 10 minutes."
+    )
+    assert conversation.messages.count() == 3
+
+    # But the agent, who answers many buyers, has a limit of their own
+    settings.MESSAGING_AGENT_MESSAGES_PER_HOUR = 5
+    api_client.force_authenticate(agent)
+    assert api_client.post(messages_url(conversation), {"body": "Yes"}).status_code == 201
 
 
 def test_the_limit_on_new_conversations_is_per_buyer(api_client, settings, buyer, agent):

@@ -70,6 +70,24 @@ def test_a_refused_message_keeps_what_was_typed(client, listing, buyer, settings
     assert "Still for sale?" in page
 
 
+def test_a_message_over_the_hourly_limit_comes_back_with_what_was_typed(
+    client, listing, buyer, settings
+):
+    conversation = _conversation(listing, buyer)
+    settings.MESSAGING_MESSAGES_PER_HOUR = 1
+    client.force_login(buyer)
+
+    response = client.post(
+        reverse("messaging:conversation", args=[conversation.pk]), {"body": "再问一下：暖气费？"}
+    )
+
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "You have sent 1 messages in the last hour. Try again in 1 hour." in page
+    assert "再问一下：暖气费？" in page
+    assert conversation.messages.count() == 1
+
+
 def test_html_in_a_message_is_shown_as_text_with_its_line_breaks(client, listing, buyer):
     conversation = _conversation(listing, buyer, body="<script>alert(1)</script>\nsecond line")
     client.force_login(buyer)

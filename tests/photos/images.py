@@ -87,9 +87,10 @@ def jpeg(
     xmp: bytes | None = None,
     comment: bytes | None = None,
     quality: int = 90,
+    progressive: bool = False,
 ) -> bytes:
     image = image or picture(width, height)
-    options = {"quality": quality}
+    options = {"quality": quality, "progressive": progressive}
     if exif is not None:
         options["exif"] = exif
     if icc_profile:
@@ -101,19 +102,21 @@ def jpeg(
     return _save(image, "JPEG", **options)
 
 
-def png(width: int = 800, height: int = 600, *, image: Image.Image | None = None) -> bytes:
-    return _save(image or picture(width, height), "PNG")
+def png(
+    width: int = 800, height: int = 600, *, image: Image.Image | None = None, **colour_and_mode
+) -> bytes:
+    return _save(image or picture(width, height, **colour_and_mode), "PNG")
 
 
-def webp(width: int = 800, height: int = 600) -> bytes:
-    return _save(picture(width, height), "WEBP", quality=80)
+def webp(width: int = 800, height: int = 600, **colour_and_mode) -> bytes:
+    return _save(picture(width, height, **colour_and_mode), "WEBP", quality=80)
 
 
-def heic(width: int = 800, height: int = 600) -> bytes:
+def heic(width: int = 800, height: int = 600, **colour_and_mode) -> bytes:
     from pillow_heif import register_heif_opener
 
     register_heif_opener()
-    return _save(picture(width, height), "HEIF", quality=80)
+    return _save(picture(width, height, **colour_and_mode), "HEIF", quality=80)
 
 
 def mpo(width: int = 800, height: int = 600) -> bytes:

@@ -2,8 +2,9 @@ import hashlib
 
 import pytest
 from django.core.exceptions import ValidationError
+from PIL import Image
 
-from photos.validation import check_image_upload
+from photos.validation import check_image_upload, jpeg_scan_count, upload_limits_text
 from tests.photos import images
 
 
@@ -71,3 +72,72 @@ def test_a_phone_jpeg_with_a_second_picture_passes_as_a_jpeg():
 
     assert checked.format == "JPEG"
     assert checked.extension == ".jpg"
+
+
+# --- pixel limits by format: where the decoder holds the whole picture -----------------------
+
+
+@pytest.fixture
+def small_limits(settings):
+    settings.PHOTO_MAX_PIXELS_BY_FORMAT = {
+        "JPEG_MULTISCAN": 400_000,
+        "PNG": 400_000,
+        "WEBP": 400_000,
+        "HEIF": 400_000,
+        "HEIF_ALPHA": 300_000,
+    }
+
+
+@pytest.mark.parametrize(
+    ("make", "kind"),
+    [
+        (
+            lambda w, h: images.jpeg(image=images.picture(w, h), progressive=True),
+            "Progressive JPEG",
+        ),
+        (images.png, "PNG"),
+        (images.webp, "WebP"),
+        (images.heic, "HEIC"),
+        (lambda w, h: images.heic(w, h, mode="RGBA", colour=(0, 0, 0, 0)), "Transparent HEIC"),
+    ],
+)
+def test_each_format_that_decodes_whole_has_its_own_pixel_limit(small_limits, make, kind):
+    with pytest.raises(ValidationError) as refused:
+        check_image_upload(images.upload(make(800, 600)))
+
+    limit = "0.3" if kind == "Transparent HEIC" else "0.4"
+    assert refused.value.messages == [
+        f"{kind} photos may have at most {limit} megapixels; this one has 0.5."
+    ]
+
+
+def test_a_baseline_jpeg_keeps_the_general_limit(small_limits):
+    assert check_image_upload(images.upload(images.jpeg(800, 600))).format == "JPEG"
+
+
+def test_the_scans_of_a_jpeg_are_counted_up_to_its_end():
+    assert jpeg_scan_count(images.jpeg(400, 300)) == 1
+    assert jpeg_scan_count(images.jpeg(image=images.noise(400, 300), progressive=True)) > 1
+    # The second picture of an MPO and the EXIF thumbnail's markers are not scans of the first.
+    assert jpeg_scan_count(images.mpo(800, 600)) == 1
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [(images.webp, "not a photo we can use"), (images.heic, "damaged or incomplete")],
+    ids=["WebP", "HEIC"],
+)
+def test_a_truncated_webp_or_heic_is_refused_without_decoding_it(monkeypatch, make, message):
+    whole = make(800, 600)
+    monkeypatch.setattr(Image.Image, "load", lambda image: pytest.fail("decoded"))
+
+    with pytest.raises(ValidationError, match=message):
+        check_image_upload(images.upload(whole[: len(whole) - 100]))
+    assert check_image_upload(images.upload(whole)).width == 800
+
+
+def test_the_upload_help_text_tells_every_limit():
+    assert upload_limits_text() == (
+        "JPEG, PNG, WebP or HEIC; up to 20 MB each. At most 40 megapixels for a JPEG "
+        "(16 if progressive), 30 for a PNG, 13 for a WebP, 25 for a HEIC (16 if transparent)."
+    )

@@ -1,0 +1,62 @@
+"""Writes of the photos app: how many photos one person may send (the upload budgets)."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from marketplace.limits import check_recent_count, lock_user
+from photos.models import PhotoUpload
+
+HOUR = timedelta(hours=1)
+DAY = timedelta(days=1)
+
+
+def photo_uploads_check(*, user, count: int, field: str | None = None) -> None:
+    """Refuse `count` more photos from this person if they would pass the hourly or daily budget
+    (raises LimitExceeded, which says when to try again). Only reads: call it before checking the
+    files, so a refused batch costs no decoding; `photo_uploads_record` decides for sure."""
+    if count <= 0:
+        return
+    recent = PhotoUpload.objects.filter(user=user)
+    for limit, window, message in (
+        (
+            settings.PHOTO_UPLOADS_PER_HOUR,
+            HOUR,
+            _("You may upload at most %(limit)d photos in an hour."),
+        ),
+        (
+            settings.PHOTO_UPLOADS_PER_DAY,
+            DAY,
+            _("You may upload at most %(limit)d photos in a day."),
+        ),
+    ):
+        check_recent_count(
+            recent,
+            time_field="received_at",
+            limit=limit,
+            window=window,
+            message=message % {"limit": limit},
+            adding=count,
+            field=field,
+        )
+
+
+def photo_uploads_record(*, user, count: int, field: str | None = None) -> None:
+    """Count `count` photos against the person's budgets, or refuse them all.
+
+    Call it inside the transaction that stores the photos, before storing anything: the person's
+    row stays locked until it ends (a burst of requests cannot pass the budget), and the record
+    goes with the photos if the transaction rolls back.
+    """
+    if count <= 0:
+        return
+    lock_user(user)
+    photo_uploads_check(user=user, count=count, field=field)
+    now = timezone.now()
+    # Rows past the longest window count for nothing: each person's are pruned as they upload.
+    PhotoUpload.objects.filter(user=user, received_at__lte=now - DAY).delete()
+    PhotoUpload.objects.bulk_create(
+        [PhotoUpload(user_id=user.pk, received_at=now) for _photo in range(count)]
+    )
