@@ -28,6 +28,7 @@ print(json.dumps({
     "CACHE_LOCATION": settings.CACHES["default"].get("LOCATION"),
     "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
     "CELERY_RESULT_BACKEND": settings.CELERY_RESULT_BACKEND,
+    "CELERY_TASK_IGNORE_RESULT": settings.CELERY_TASK_IGNORE_RESULT,
     "CELERY_TASK_ALWAYS_EAGER": settings.CELERY_TASK_ALWAYS_EAGER,
     "SESSION_COOKIE_SECURE": settings.SESSION_COOKIE_SECURE,
     "CSRF_COOKIE_SECURE": settings.CSRF_COOKIE_SECURE,
@@ -110,7 +111,9 @@ def test_with_redis_url_the_broker_and_cache_use_redis():
     values = _settings_with(REDIS_URL=redis_url)
 
     assert values["CELERY_BROKER_URL"] == redis_url
-    assert values["CELERY_RESULT_BACKEND"] == redis_url
+    # Nothing reads task results: no backend to subscribe to (and to hang on) before a publish.
+    assert values["CELERY_RESULT_BACKEND"] is None
+    assert values["CELERY_TASK_IGNORE_RESULT"] is True
     assert values["CACHE_BACKEND"] == "django_redis.cache.RedisCache"
     assert values["CACHE_LOCATION"] == redis_url
     assert values["CELERY_TASK_ALWAYS_EAGER"] is False
@@ -142,6 +145,19 @@ def test_celery_acknowledges_late_with_time_limits():
     assert conf.worker_prefetch_multiplier == 1
     assert 0 < conf.task_soft_time_limit < conf.task_time_limit
     assert conf.broker_transport_options["visibility_timeout"] > conf.task_time_limit
+
+
+def test_celery_gives_up_publishing_within_a_second_when_redis_is_down():
+    conf = celery_app.conf
+    policy = conf.task_publish_retry_policy
+    attempts = policy["max_retries"] + 1
+    waits = policy["max_retries"] * policy["interval_max"]
+    # a black hole: each attempt connects, then waits for an answer that never comes
+    per_attempt = conf.broker_transport_options["socket_timeout"]
+
+    assert conf.broker_transport_options["socket_connect_timeout"] <= per_attempt
+    assert attempts * per_attempt + waits <= 1.0
+    assert conf.broker_connection_timeout <= 1.0
 
 
 def test_celery_discovers_the_listing_tasks():
