@@ -488,12 +488,12 @@ class TaskJob(Job):
         self.timer = Timer()
 
     def setup(self):
-        from listings import services
-        from photos import processing
+        # The task's body is photos.pipeline.photo_process: its names are the ones to wrap.
+        from photos import pipeline, processing
 
         if self.recipe is None:
             processing._encode = self.timer.wrap("encode", processing._encode)
-            render = services.render_variants
+            render = pipeline.render_variants
         else:
             recipe, timer = self.recipe, self.timer
 
@@ -502,17 +502,17 @@ class TaskJob(Job):
                 timer.add("encode", parts["encode"], parts["encode"])
                 return rendered
 
-        services.render_variants = self.timer.wrap("render", render)
-        services._store_variants = self.timer.wrap("store", services._store_variants)
+        pipeline.render_variants = self.timer.wrap("render", render)
+        pipeline.store_variants = self.timer.wrap("store", pipeline.store_variants)
 
     def warmup(self):
         from django.core.files.storage import storages
 
-        from listings import services
         from listings.models import ListingPhoto
+        from photos import pipeline
         from photos.processing import VARIANT_WIDTHS
 
-        services.render_variants(small_jpeg(), set(VARIANT_WIDTHS))
+        pipeline.render_variants(small_jpeg(), set(VARIANT_WIDTHS))
         ListingPhoto.objects.filter(pk=-1).exists()  # opens the database connection
         storages["default"].exists("warmup")
         self.timer.parts.clear()
