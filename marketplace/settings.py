@@ -11,6 +11,8 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from marketplace.redis_fail_fast import FailFastConnection
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -111,7 +113,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = env.str("REDIS_URL", default="")
 
 # With Redis down the cache fails open: reads miss, writes are dropped, each after at most
-# REDIS_TIMEOUT_SECONDS, and the site goes on from the database.
+# REDIS_TIMEOUT_SECONDS, and the site goes on from the database. After a failure the process
+# leaves Redis alone for a few seconds (marketplace.redis_fail_fast), which logs it once.
 REDIS_TIMEOUT_SECONDS = env.float("REDIS_TIMEOUT_SECONDS", default=0.25)
 if REDIS_URL:
     CACHES = {
@@ -121,9 +124,10 @@ if REDIS_URL:
             "KEY_PREFIX": "walkup",
             "OPTIONS": {
                 "IGNORE_EXCEPTIONS": True,
-                "LOG_IGNORED_EXCEPTIONS": True,
+                "LOG_IGNORED_EXCEPTIONS": False,
                 "SOCKET_CONNECT_TIMEOUT": REDIS_TIMEOUT_SECONDS,
                 "SOCKET_TIMEOUT": REDIS_TIMEOUT_SECONDS,
+                "CONNECTION_POOL_KWARGS": {"connection_class": FailFastConnection},
             },
         }
     }

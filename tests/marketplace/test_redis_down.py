@@ -13,9 +13,11 @@ from contextlib import suppress
 
 import pytest
 from django.conf import settings as django_settings
+from django.core.cache import cache
 from django.urls import reverse
 
 from listings.models import ListingPhoto
+from marketplace import redis_fail_fast
 from marketplace import settings as settings_module
 from marketplace.celery import app as celery_app
 from messaging.models import Message
@@ -57,6 +59,13 @@ class BlackHole:
         self.server.close()
 
 
+@pytest.fixture
+def black_hole():
+    hole = BlackHole()
+    yield hole
+    hole.close()
+
+
 @pytest.fixture(params=["refused", "black hole"])
 def dead_redis_url(request):
     """The URL of a Redis that is down, one way or the other."""
@@ -66,9 +75,8 @@ def dead_redis_url(request):
             bound.bind(("127.0.0.1", 0))
             yield f"redis://127.0.0.1:{bound.getsockname()[1]}/0"
         return
-    hole = BlackHole()
+    hole = request.getfixturevalue("black_hole")
     yield f"redis://127.0.0.1:{hole.port}/0"
-    hole.close()
 
 
 def production_settings(monkeypatch, redis_url: str) -> dict:
@@ -143,7 +151,10 @@ def test_an_upload_answers_at_once_and_the_photo_waits_for_the_sweep(
     assert response.json()["status"] == "pending"
     photo = ListingPhoto.objects.get(listing=listing)
     assert photo.status == ListingPhoto.Status.PENDING
-    assert f"Could not queue photo {photo.pk}" in caplog.text
+    # An outage the operator knows about: one line, no traceback.
+    [logged] = [record for record in caplog.records if "Could not queue" in record.getMessage()]
+    assert logged.getMessage().startswith(f"Could not queue photo {photo.pk} (")
+    assert logged.exc_info is None
     assert request.seconds < REQUEST_SECONDS
 
 
@@ -214,6 +225,40 @@ def test_the_city_figures_are_computed_when_the_cache_cannot_give_them(
 
     hegang = next(city for city in response.json() if city["slug"] == "hegang")
     assert hegang["active_listings"] == 2
+
+
+@pytest.mark.parametrize("dead_redis_url", ["black hole"], indirect=True)
+def test_after_one_timeout_the_cache_leaves_a_hung_redis_alone(
+    redis_down, black_hole, client, market, caplog
+):
+    url = reverse("listings:detail", args=[market.pk])
+    client.get(url)
+    connections = len(black_hole.held)
+
+    with Stopwatch() as later_requests:
+        for _ in range(5):
+            assert client.get(url).status_code == 200
+
+    # Not one more connection, so not one more timeout; and one log line for the outage.
+    assert len(black_hole.held) == connections
+    assert later_requests.seconds < 5 * django_settings.REDIS_TIMEOUT_SECONDS
+    assert caplog.text.count("the cache goes without it") == 1
+
+
+@pytest.mark.parametrize("dead_redis_url", ["black hole"], indirect=True)
+def test_the_cache_tries_a_hung_redis_again_a_few_seconds_later(
+    redis_down, black_hole, monkeypatch
+):
+    monkeypatch.setattr(redis_fail_fast, "SKIP_SECONDS", 0.1)
+    cache.get("anything")
+    connections = len(black_hole.held)
+
+    time.sleep(0.2)
+    with Stopwatch() as retried:
+        assert cache.get("anything", "missed") == "missed"
+
+    assert len(black_hole.held) == connections + 1
+    assert retried.seconds >= django_settings.REDIS_TIMEOUT_SECONDS * 0.9
 
 
 def test_logging_in_through_the_api_is_not_refused_by_a_throttle_it_cannot_count(
