@@ -20,6 +20,7 @@ from listings.models import ListingPhoto
 from marketplace import redis_fail_fast
 from marketplace import settings as settings_module
 from marketplace.celery import app as celery_app
+from marketplace.limits import check_rate
 from messaging.models import Message
 from notifications.models import Notification
 from tests.accounts.factories import PASSWORD, BuyerFactory, UserFactory
@@ -273,3 +274,13 @@ def test_logging_in_through_the_api_is_not_refused_by_a_throttle_it_cannot_count
 
     assert response.status_code == 200, response.content
     assert request.seconds < REQUEST_SECONDS
+
+
+def test_per_client_rates_let_everyone_through_while_they_cannot_count(redis_down, rf):
+    request = rf.post("/", REMOTE_ADDR="203.0.113.7")
+
+    with Stopwatch() as checks:
+        for _ in range(3):
+            check_rate(request, group="test", rate="1/h", message="Slow down.")
+
+    assert checks.seconds < REQUEST_SECONDS
