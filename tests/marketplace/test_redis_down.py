@@ -15,6 +15,7 @@ import pytest
 from django.conf import settings as django_settings
 from django.core.cache import cache
 from django.urls import reverse
+from kombu import pools as kombu_pools
 
 from listings.models import ListingPhoto
 from marketplace import redis_fail_fast
@@ -87,10 +88,9 @@ def production_settings(monkeypatch, redis_url: str) -> dict:
 
 
 def _forget_broker_connections():
-    # The app keeps pooled connections, producers and its result backend, made from the
-    # configuration it saw first: drop them so the next call uses the current one.
-    if celery_app._pool is not None:
-        celery_app._pool.force_close_all()
+    # The app keeps pooled connections (in kombu's registry), producers and its result backend,
+    # made from the configuration it saw first: drop them so the next call uses the current one.
+    kombu_pools.reset()
     celery_app._after_fork()
     with suppress(AttributeError):
         del celery_app._local.backend
