@@ -46,7 +46,12 @@ beat: $(VENV)/.runtime-installed
 	$(BIN)/celery -A marketplace beat --loglevel=INFO --schedule=$(VENV)/celerybeat-schedule
 
 # Production-style serving: set DEBUG=0, SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL, REDIS_URL first.
+# DEBUG is read by the settings themselves (unset means on), so make and Django cannot disagree.
 serve: $(VENV)/.runtime-installed
+	@DJANGO_SETTINGS_MODULE=marketplace.settings $(BIN)/python -c 'import sys; \
+	  from django.conf import settings; settings.DEBUG and sys.exit( \
+	  "make serve is for production, and DEBUG is on (it is unless DEBUG=0 is set). " \
+	  "Set DEBUG=0, SECRET_KEY and ALLOWED_HOSTS first, or try Walkup with make run.")'
 	$(BIN)/python manage.py collectstatic --no-input
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/gunicorn marketplace.wsgi --bind $(HOST):$(PORT) --workers 3 --access-logfile -

@@ -8,11 +8,18 @@ import pytest
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 
 
-def _integration_missing() -> str | None:
-    from django.conf import settings
+def _postgres_missing() -> str | None:
     from django.db import connection
 
     if connection.vendor != "postgresql":
+        return "needs DATABASE_URL pointing at PostgreSQL"
+    return None
+
+
+def _integration_missing() -> str | None:
+    from django.conf import settings
+
+    if _postgres_missing():
         return "integration tests need DATABASE_URL pointing at PostgreSQL"
     if not settings.REDIS_URL:
         return "integration tests need REDIS_URL (Redis broker and a real Celery worker)"
@@ -26,6 +33,10 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.skip(reason=f"browser tests need Chromium at {CHROMIUM}"))
         if "integration" in item.keywords:
             reason = _integration_missing()
+            if reason:
+                item.add_marker(pytest.mark.skip(reason=reason))
+        elif "postgres" in item.keywords:
+            reason = _postgres_missing()
             if reason:
                 item.add_marker(pytest.mark.skip(reason=reason))
 

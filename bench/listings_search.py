@@ -337,7 +337,20 @@ def parse_args(argv=None):
     )
     p.add_argument("--no-experiments", action="store_true", help="skip the experiments table")
     p.add_argument("--no-fill", action="store_true", help="measure whatever the database holds")
+    p.add_argument(
+        "--smoke",
+        action="store_true",
+        help="the tiniest run, only to check that the script works (tests/bench): sizes 200,1000, "
+        "2 requests, no warm-up, page 2 as the deep page, every repeated measurement once",
+    )
     args = p.parse_args(argv)
+    # How often breakdown, EXPLAIN ANALYZE and the experiments repeat: once for --smoke.
+    args.repeat = 1 if args.smoke else None
+    if args.smoke:
+        args.sizes = args.sizes or "200,1000"
+        args.requests = args.requests or 2
+        args.warmup = args.warmup or 0
+        args.deep_page = 2
     if args.sizes is None:
         args.sizes = "10000,100000" if args.quick else "100000,1000000"
     args.sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
@@ -1124,8 +1137,8 @@ def experiments(api: Api, floor: Floor, results: list[SearchResult], args) -> No
     floor_unprepared = Floor(floor.url)
     floor_unprepared.conn.prepare_threshold = None  # plans every time, as Django does
     parity = {}
-    blocks = 8
-    per_block = max(5, args.requests // blocks)
+    blocks = args.repeat or 8
+    per_block = args.repeat or max(5, args.requests // blocks)
     perf, cpu = time.perf_counter, time.process_time
     settings.ROOT_URLCONF = "bench.lean"
     try:
@@ -1434,7 +1447,7 @@ def main(argv=None) -> int:
     print(f"=== where a page-1 request goes at {largest:,} listings (p50 of each piece, ms)")
     rows = []
     for r in res_large:
-        parts = breakdown(r.search)
+        parts = breakdown(r.search, reps=args.repeat or 100)
         accounted = (
             parts["filterset (+city lookup)"]
             + parts["listing SQL + model instances"]
@@ -1471,9 +1484,12 @@ def main(argv=None) -> int:
     )
     rows = []
     for r in res_large:
-        api_plan = plan_times(floor, r.page1_sql)
-        deep_plan = plan_times(floor, r.deep_sql)
-        floor_plan = plan_times(floor, floor.statement(r.search, False), r.search.sql_params)
+        runs = args.repeat or 7
+        api_plan = plan_times(floor, r.page1_sql, runs=runs)
+        deep_plan = plan_times(floor, r.deep_sql, runs=runs)
+        floor_plan = plan_times(
+            floor, floor.statement(r.search, False), r.search.sql_params, runs=runs
+        )
         rows.append(
             [
                 r.search.label,

@@ -15,6 +15,7 @@ import re
 import sys
 import tempfile
 from pathlib import Path
+from unittest import mock
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -23,7 +24,7 @@ DEFAULT_WORKDIR = Path(tempfile.gettempdir()) / "walkup_page_weight"
 PAGES = [("search", "/listings/"), ("home", "/"), ("saved flats", "/favorites/")]
 
 
-def _setup(workdir: Path) -> None:
+def _setup(workdir: Path, *, photos: bool = True) -> None:
     workdir.mkdir(parents=True, exist_ok=True)
     os.environ["DATABASE_URL"] = f"sqlite:///{workdir / 'db.sqlite3'}"
     os.environ["MEDIA_ROOT"] = str(workdir / "media")
@@ -35,12 +36,23 @@ def _setup(workdir: Path) -> None:
     import django
 
     django.setup()
+    from django.conf import settings
     from django.core.management import call_command
 
+    from listings import demo
     from listings.demo import load_demo
 
+    # The demo users are only ever force_login'ed here: hashing their passwords slowly (PBKDF2,
+    # most of the demo's set-up time) buys nothing.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
     call_command("migrate", verbosity=0)
-    load_demo()
+    if photos:
+        load_demo()
+        return
+    # Processing the demo's ~190 photos is most of its time; patch.object fails if it is renamed.
+    with mock.patch.object(demo, "_add_photos", return_value=None):
+        load_demo()
 
 
 def _static_bytes(url: str) -> int:
@@ -93,8 +105,14 @@ def _finder_path(url: str) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workdir", default=DEFAULT_WORKDIR, type=Path)
+    parser.add_argument(
+        "--smoke",
+        action="store_true",
+        help="the demo without its photos, only to check that the script works (tests/bench); "
+        "use a --workdir of its own, the images column is then 0",
+    )
     args = parser.parse_args()
-    _setup(args.workdir)
+    _setup(args.workdir, photos=not args.smoke)
 
     from django.test import Client
 

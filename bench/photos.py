@@ -493,6 +493,7 @@ class TaskJob(Job):
         self.timer = Timer()
 
     def setup(self):
+        # The task's body is photos.pipeline.photo_process: its names are the ones to wrap.
         from photos import pipeline, processing
 
         if self.recipe is None:

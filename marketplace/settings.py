@@ -11,6 +11,8 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from marketplace.redis_fail_fast import FailFastConnection
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -48,6 +50,7 @@ INSTALLED_APPS = [
     "axes",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "csp",
     "accounts",
     "photos",
     "listings",
@@ -65,6 +68,7 @@ TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 MIDDLEWARE = [
     "marketplace.client_address.ClientAddressMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "marketplace.security.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -122,11 +126,13 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = env.str("REDIS_URL", default="")
 
 # With Redis down the cache fails open: reads miss, writes are dropped, each after at most
-# REDIS_TIMEOUT_SECONDS, and the site goes on from the database.
+# REDIS_TIMEOUT_SECONDS, and the site goes on from the database. After a failure the process
+# leaves Redis alone for a few seconds (marketplace.redis_fail_fast), which logs it once.
 REDIS_TIMEOUT_SECONDS = env.float("REDIS_TIMEOUT_SECONDS", default=0.25)
-_REDIS_TIMEOUTS = {
+_REDIS_OPTIONS = {
     "SOCKET_CONNECT_TIMEOUT": REDIS_TIMEOUT_SECONDS,
     "SOCKET_TIMEOUT": REDIS_TIMEOUT_SECONDS,
+    "CONNECTION_POOL_KWARGS": {"connection_class": FailFastConnection},
 }
 if REDIS_URL:
     CACHES = {
@@ -136,8 +142,8 @@ if REDIS_URL:
             "KEY_PREFIX": "walkup",
             "OPTIONS": {
                 "IGNORE_EXCEPTIONS": True,
-                "LOG_IGNORED_EXCEPTIONS": True,
-                **_REDIS_TIMEOUTS,
+                "LOG_IGNORED_EXCEPTIONS": False,
+                **_REDIS_OPTIONS,
             },
         },
         # Failed log-in counters (accounts.lockout). Errors are raised, not ignored: with
@@ -147,7 +153,7 @@ if REDIS_URL:
             "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "walkup",
-            "OPTIONS": _REDIS_TIMEOUTS,
+            "OPTIONS": _REDIS_OPTIONS,
         },
     }
 else:
@@ -243,17 +249,42 @@ EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 EMAIL_FILE_PATH = env.path("EMAIL_FILE_PATH", default=BASE_DIR / "sent-emails")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Walkup <noreply@walkup.example>")
 
-if not DEBUG:
+# The proxy's X-Forwarded-Proto says whether the client came over HTTPS; it is believed only when
+# the environment names the proxies (TRUSTED_PROXIES), the same rule as for X-Forwarded-For.
+if TRUSTED_PROXIES:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+if not DEBUG:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
-    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=3600)
+    # A year, as browsers' preload lists ask; subdomains and preload are the domain owner's call.
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31_536_000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
     SECURE_CONTENT_TYPE_NOSNIFF = True
+
+# Scripts and styles from this site only: no inline <script>, no style="", no other host. Photos
+# on object storage add their host to img-src (marketplace.security). data: is for small icons
+# drawn by CSS and by the API docs.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 # --- Celery -----------------------------------------------------------------
 CELERY_BROKER_URL = REDIS_URL or "memory://"
-CELERY_RESULT_BACKEND = REDIS_URL or None
+# Walkup never reads a task's result (the rows are the outbox): no result backend, whose Redis
+# subscription before every publish is what made a request wait ~19 s while Redis was down.
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_SERIALIZER = "json"
@@ -264,19 +295,24 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=60)
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=90)
-CELERY_RESULT_EXPIRES = 3600
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# Fail fast when Redis is down: the request goes on, and the row waits for the periodic sweep.
+# A publish gives up within about a second when Redis is down (refused, or a black hole that
+# accepts and never answers): the request goes on, and the row waits for the periodic sweep.
 CELERY_TASK_PUBLISH_RETRY_POLICY = {
-    "max_retries": 2,
+    "max_retries": 1,
     "interval_start": 0,
-    "interval_step": 0.2,
-    "interval_max": 0.5,
+    "interval_step": 0.1,
+    "interval_max": 0.1,
 }
-CELERY_BROKER_CONNECTION_TIMEOUT = 2
-# Redis redelivers an unacknowledged task after this long; longer than any task's hard limit.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_TIMEOUT_SECONDS
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    # Redis redelivers an unacknowledged task after this long; longer than any task's hard limit.
+    "visibility_timeout": 3600,
+    "socket_connect_timeout": REDIS_TIMEOUT_SECONDS,
+    # Without it a publish to a Redis that stopped answering waits forever.
+    "socket_timeout": REDIS_TIMEOUT_SECONDS,
+}
 CELERY_BEAT_SCHEDULE = {
     "refresh-city-market-stats": {
         "task": "listings.tasks.refresh_city_market_stats",

@@ -3,6 +3,7 @@
 import logging
 
 from django.db import DatabaseError
+from kombu.exceptions import OperationalError
 
 logger = logging.getLogger(__name__)
 
@@ -15,6 +16,11 @@ def enqueue_or_leave_for_sweep(task, *args, what: str) -> None:
     """
     try:
         task.delay(*args)
+    except OperationalError as error:
+        if task.app.conf.task_always_eager:
+            raise
+        # The broker is down (refused, timed out): expected in an outage, so one line each.
+        logger.warning("Could not queue %s (%s); the sweep will.", what, error)
     except Exception:
         if task.app.conf.task_always_eager:
             raise

@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import secrets
 import subprocess
 import sys
@@ -29,15 +30,20 @@ print(json.dumps({
     "LOGIN_ATTEMPTS_CACHE": settings.CACHES[settings.AXES_CACHE],
     "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
     "CELERY_RESULT_BACKEND": settings.CELERY_RESULT_BACKEND,
+    "CELERY_TASK_IGNORE_RESULT": settings.CELERY_TASK_IGNORE_RESULT,
     "CELERY_TASK_ALWAYS_EAGER": settings.CELERY_TASK_ALWAYS_EAGER,
     "SESSION_COOKIE_SECURE": settings.SESSION_COOKIE_SECURE,
     "CSRF_COOKIE_SECURE": settings.CSRF_COOKIE_SECURE,
     "STATICFILES_BACKEND": settings.STORAGES["staticfiles"]["BACKEND"],
+    "SECURE_HSTS_SECONDS": settings.SECURE_HSTS_SECONDS,
+    "SECURE_HSTS_INCLUDE_SUBDOMAINS": settings.SECURE_HSTS_INCLUDE_SUBDOMAINS,
+    "SECURE_HSTS_PRELOAD": settings.SECURE_HSTS_PRELOAD,
+    "SECURE_PROXY_SSL_HEADER": settings.SECURE_PROXY_SSL_HEADER,
 }))
 """
 
 
-def _run_settings(**env_vars: str) -> subprocess.CompletedProcess:
+def _run(command: list[str], **env_vars: str) -> subprocess.CompletedProcess:
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "HOME": os.environ.get("HOME", "/tmp"),  # noqa: S108
@@ -45,7 +51,7 @@ def _run_settings(**env_vars: str) -> subprocess.CompletedProcess:
         **env_vars,
     }
     return subprocess.run(  # noqa: S603
-        [sys.executable, "-c", PRINT_SETTINGS],
+        command,
         cwd=BASE_DIR,
         env=env,
         capture_output=True,
@@ -53,6 +59,19 @@ def _run_settings(**env_vars: str) -> subprocess.CompletedProcess:
         timeout=60,
         check=False,
     )
+
+
+def _run_settings(**env_vars: str) -> subprocess.CompletedProcess:
+    return _run([sys.executable, "-c", PRINT_SETTINGS], **env_vars)
+
+
+def _production(**env_vars: str) -> dict[str, str]:
+    return {
+        "DEBUG": "0",
+        "SECRET_KEY": secrets.token_urlsafe(38)[:50],
+        "ALLOWED_HOSTS": "walkup.example",
+        **env_vars,
+    }
 
 
 def _settings_with(**env_vars: str) -> dict:
@@ -94,6 +113,77 @@ def test_production_with_a_secret_key_and_hosts_imports_and_is_secure():
     )
 
 
+def test_production_asks_browsers_for_https_for_a_year():
+    values = _settings_with(**_production())
+
+    assert values["SECURE_HSTS_SECONDS"] == 31_536_000
+    # Subdomains and the preload list bind the whole domain: its owner says so.
+    assert values["SECURE_HSTS_INCLUDE_SUBDOMAINS"] is False
+    assert values["SECURE_HSTS_PRELOAD"] is False
+
+
+def test_hsts_subdomains_and_preload_are_chosen_by_the_environment():
+    values = _settings_with(
+        **_production(SECURE_HSTS_INCLUDE_SUBDOMAINS="1", SECURE_HSTS_PRELOAD="1")
+    )
+
+    assert values["SECURE_HSTS_INCLUDE_SUBDOMAINS"] is True
+    assert values["SECURE_HSTS_PRELOAD"] is True
+
+
+def test_the_proxys_https_header_is_believed_only_from_trusted_proxies():
+    without_proxies = _settings_with(**_production())
+    behind_a_proxy = _settings_with(**_production(TRUSTED_PROXIES="10.0.0.5"))
+
+    assert without_proxies["SECURE_PROXY_SSL_HEADER"] is None
+    assert behind_a_proxy["SECURE_PROXY_SSL_HEADER"] == ["HTTP_X_FORWARDED_PROTO", "https"]
+
+
+PRODUCTION = {
+    "TRUSTED_PROXIES": "10.0.0.5",
+    "DATABASE_URL": "postgres://walkup:secret@db.internal:5432/walkup",
+    "REDIS_URL": "redis://redis.internal:6379/0",
+    "CSRF_TRUSTED_ORIGINS": "https://walkup.example",
+    "SECURE_HSTS_INCLUDE_SUBDOMAINS": "1",
+    "SECURE_HSTS_PRELOAD": "1",
+}
+
+
+def _check_deploy(**env_vars: str) -> subprocess.CompletedProcess:
+    return _run([sys.executable, "manage.py", "check", "--deploy"], **_production(**env_vars))
+
+
+def test_the_deployment_check_passes_without_a_warning_in_production():
+    result = _check_deploy(**PRODUCTION)
+
+    assert result.returncode == 0, result.stderr
+    assert "System check identified no issues (0 silenced)." in result.stdout, result.stderr
+
+
+def test_the_deployment_check_names_hsts_choices_left_off():
+    env_vars = {**PRODUCTION}
+    del env_vars["SECURE_HSTS_INCLUDE_SUBDOMAINS"], env_vars["SECURE_HSTS_PRELOAD"]
+
+    result = _check_deploy(**env_vars)
+
+    warnings = sorted(set(re.findall(r"\((security\.W\d+)\)", result.stderr)))
+    assert warnings == ["security.W005", "security.W021"], result.stderr
+
+
+@pytest.mark.parametrize("debug", [None, "1", "true"], ids=["unset", "1", "true"])
+def test_make_serve_refuses_to_start_with_debug_on(debug):
+    env_vars = {} if debug is None else {"DEBUG": debug}
+
+    # -o: never reinstall the virtualenv from here, whatever the files' dates.
+    result = _run(
+        ["make", "--no-print-directory", "-o", ".venv/.runtime-installed", "serve"], **env_vars
+    )
+
+    assert result.returncode != 0
+    assert "make serve is for production, and DEBUG is on" in result.stderr
+    assert "collectstatic" not in result.stdout
+
+
 def test_with_no_environment_the_defaults_need_no_services():
     values = _settings_with()
 
@@ -111,7 +201,9 @@ def test_with_redis_url_the_broker_and_cache_use_redis():
     values = _settings_with(REDIS_URL=redis_url)
 
     assert values["CELERY_BROKER_URL"] == redis_url
-    assert values["CELERY_RESULT_BACKEND"] == redis_url
+    # Nothing reads task results: no backend to subscribe to (and to hang on) before a publish.
+    assert values["CELERY_RESULT_BACKEND"] is None
+    assert values["CELERY_TASK_IGNORE_RESULT"] is True
     assert values["CACHE_BACKEND"] == "django_redis.cache.RedisCache"
     assert values["CACHE_LOCATION"] == redis_url
     assert values["CELERY_TASK_ALWAYS_EAGER"] is False
@@ -157,6 +249,19 @@ def test_celery_acknowledges_late_with_time_limits():
     assert conf.worker_prefetch_multiplier == 1
     assert 0 < conf.task_soft_time_limit < conf.task_time_limit
     assert conf.broker_transport_options["visibility_timeout"] > conf.task_time_limit
+
+
+def test_celery_gives_up_publishing_within_a_second_when_redis_is_down():
+    conf = celery_app.conf
+    policy = conf.task_publish_retry_policy
+    attempts = policy["max_retries"] + 1
+    waits = policy["max_retries"] * policy["interval_max"]
+    # a black hole: each attempt connects, then waits for an answer that never comes
+    per_attempt = conf.broker_transport_options["socket_timeout"]
+
+    assert conf.broker_transport_options["socket_connect_timeout"] <= per_attempt
+    assert attempts * per_attempt + waits <= 1.0
+    assert conf.broker_connection_timeout <= 1.0
 
 
 def test_celery_discovers_the_listing_tasks():
