@@ -26,7 +26,7 @@ Status = Listing.Status
 def add_photo(listing, capture, colour="steelblue", exif=None) -> ListingPhoto:
     content = images.jpeg(image=images.picture(900, 600, colour), exif=exif)
     with capture(execute=True):
-        photo = services.photo_add(listing=listing, upload=images.upload(content))
+        photo = services.photo_add(listing=listing, upload=images.upload(content), by=listing.agent)
     photo.refresh_from_db()
     assert photo.status == ListingPhoto.Status.READY
     return photo

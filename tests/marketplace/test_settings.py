@@ -39,7 +39,7 @@ print(json.dumps({
     "SECURE_HSTS_INCLUDE_SUBDOMAINS": settings.SECURE_HSTS_INCLUDE_SUBDOMAINS,
     "SECURE_HSTS_PRELOAD": settings.SECURE_HSTS_PRELOAD,
     "SECURE_PROXY_SSL_HEADER": settings.SECURE_PROXY_SSL_HEADER,
-}))
+}, default=str))
 """
 
 
