@@ -1,9 +1,9 @@
 from django.urls import path
-from rest_framework.routers import SimpleRouter
 
 from listings.api import CityViewSet, ListingPhotoViewSet, ListingViewSet
+from marketplace.routers import ObjectIdRouter
 
-router = SimpleRouter()
+router = ObjectIdRouter()
 router.register("cities", CityViewSet, basename="city")
 router.register("listings", ListingViewSet, basename="listing")
 
@@ -13,7 +13,7 @@ photo_order = ListingPhotoViewSet.as_view({"post": "order"})
 
 urlpatterns = [
     *router.urls,
-    path("listings/<int:listing_id>/photos/", photos, name="listing-photos"),
-    path("listings/<int:listing_id>/photos/order/", photo_order, name="listing-photo-order"),
-    path("listings/<int:listing_id>/photos/<int:pk>/", photo, name="listing-photo"),
+    path("listings/<id:listing_id>/photos/", photos, name="listing-photos"),
+    path("listings/<id:listing_id>/photos/order/", photo_order, name="listing-photo-order"),
+    path("listings/<id:listing_id>/photos/<id:pk>/", photo, name="listing-photo"),
 ]

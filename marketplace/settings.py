@@ -11,6 +11,8 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from marketplace.object_ids import OBJECT_ID_SCHEMA
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -277,6 +279,7 @@ REST_FRAMEWORK = {
         "register": env.str("THROTTLE_REGISTER", default="5/hour"),
     },
     "EXCEPTION_HANDLER": "marketplace.api.exception_handler",
+    "DEFAULT_METADATA_CLASS": "marketplace.metadata.DescriptionMetadata",
     "COERCE_DECIMAL_TO_STRING": False,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
@@ -300,6 +303,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "PATH_CONVERTER_OVERRIDES": {"id": OBJECT_ID_SCHEMA},
     "ENUM_NAME_OVERRIDES": {
         "ListingStatusEnum": "listings.models.Listing.Status",
         "PhotoStatusEnum": "listings.models.ListingPhoto.Status",

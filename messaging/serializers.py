@@ -26,7 +26,8 @@ class MessageWriteSerializer(serializers.Serializer):
 
 
 class ConversationStartSerializer(MessageWriteSerializer):
-    listing = serializers.PrimaryKeyRelatedField(queryset=Listing.objects.all())
+    # A draft is as unknown as a missing id: the same "Invalid pk", never "off the market".
+    listing = serializers.PrimaryKeyRelatedField(queryset=Listing.objects.once_published())
 
 
 class PersonSerializer(serializers.Serializer):

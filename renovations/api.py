@@ -206,7 +206,7 @@ class ExpenseViewSet(ProjectScoped):
     )
     def create(self, request, project_id):
         project = self.project(Role.MANAGER)
-        serializer = ExpenseWriteSerializer(data=request.data)
+        serializer = ExpenseWriteSerializer(data=request.data, project=project)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         receipt = data.pop("receipt", None)

@@ -13,37 +13,37 @@ LIST = {"get": "list", "post": "create"}
 urlpatterns = [
     path("", ProjectViewSet.as_view(LIST), name="renovation-list"),
     path(
-        "<int:pk>/",
+        "<id:pk>/",
         ProjectViewSet.as_view({"get": "retrieve", "patch": "partial_update"}),
         name="renovation-detail",
     ),
     path(
-        "<int:pk>/summary/",
+        "<id:pk>/summary/",
         ProjectViewSet.as_view({"get": "summary"}),
         name="renovation-summary",
     ),
-    path("<int:project_id>/members/", MemberViewSet.as_view(LIST), name="renovation-members"),
+    path("<id:project_id>/members/", MemberViewSet.as_view(LIST), name="renovation-members"),
     path(
-        "<int:project_id>/members/<int:pk>/",
+        "<id:project_id>/members/<id:pk>/",
         MemberViewSet.as_view({"patch": "partial_update", "delete": "destroy"}),
         name="renovation-member",
     ),
-    path("<int:project_id>/tasks/", TaskViewSet.as_view(LIST), name="renovation-tasks"),
+    path("<id:project_id>/tasks/", TaskViewSet.as_view(LIST), name="renovation-tasks"),
     path(
-        "<int:project_id>/tasks/<int:pk>/",
+        "<id:project_id>/tasks/<id:pk>/",
         TaskViewSet.as_view({"patch": "partial_update", "delete": "destroy"}),
         name="renovation-task",
     ),
     path(
-        "<int:project_id>/tasks/<int:pk>/accept/",
+        "<id:project_id>/tasks/<id:pk>/accept/",
         TaskViewSet.as_view({"post": "accept"}),
         name="renovation-task-accept",
     ),
-    path("<int:project_id>/expenses/", ExpenseViewSet.as_view(LIST), name="renovation-expenses"),
+    path("<id:project_id>/expenses/", ExpenseViewSet.as_view(LIST), name="renovation-expenses"),
     path(
-        "<int:project_id>/expenses/<int:pk>/",
+        "<id:project_id>/expenses/<id:pk>/",
         ExpenseViewSet.as_view({"delete": "destroy"}),
         name="renovation-expense",
     ),
-    path("<int:project_id>/updates/", UpdateViewSet.as_view(LIST), name="renovation-updates"),
+    path("<id:project_id>/updates/", UpdateViewSet.as_view(LIST), name="renovation-updates"),
 ]

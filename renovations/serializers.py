@@ -179,6 +179,12 @@ class ExpenseWriteSerializer(serializers.ModelSerializer):
         model = Expense
         fields = ["amount", "category", "spent_on", "note", "task", "receipt"]
 
+    def __init__(self, *args, project=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if project is not None:
+            # Another project's task is as unknown as a missing one: the same "Invalid pk".
+            self.fields["task"].queryset = project.tasks.all()
+
 
 class UpdateSerializer(serializers.ModelSerializer):
     author = ProjectPersonSerializer(read_only=True)
