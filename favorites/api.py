@@ -10,6 +10,7 @@ from favorites import selectors, services
 from favorites.models import Favorite
 from favorites.serializers import FavoriteAddSerializer, FavoriteSerializer
 from marketplace.pagination import KeysetPagination
+from marketplace.schema import also_answers
 
 
 class FavoritePagination(KeysetPagination):
@@ -40,6 +41,7 @@ class FavoriteViewSet(viewsets.GenericViewSet):
     @extend_schema(
         summary="My saved flats, newest first; sold and withdrawn ones stay, with their status"
     )
+    @also_answers(403)  # to agents: saving is for buyers
     def list(self, request):
         page = self.paginate_queryset(self.get_queryset())
         return self.get_paginated_response(self.get_serializer(page, many=True).data)

@@ -20,9 +20,7 @@ def pytest_terminal_summary(terminalreporter, config):
         for key, count in sorted(tally.items())
         if key.startswith("status ")
     )
-    server_errors = sum(
-        count for key, count in tally.items() if key.startswith("status 5")
-    )
+    server_errors = sum(count for key, count in tally.items() if key.startswith("status 5"))
     terminalreporter.write_line(
         f"API fuzz: {tally['cases']} cases over {tally['operations']} operation × role pairs; "
         f"{server_errors} server errors; {tally['failures']} pairs failed a check; "

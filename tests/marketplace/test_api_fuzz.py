@@ -164,9 +164,9 @@ def known_ids(path: str, world: World) -> dict[str, int] | None:
 
 
 def takes_input(operation) -> bool:
+    """Whether a request to it can be made invalid (the API declares no header parameters)."""
     return any(
-        len(inputs)
-        for inputs in (operation.path_parameters, operation.query, operation.headers, operation.body)
+        len(inputs) for inputs in (operation.path_parameters, operation.query, operation.body)
     )
 
 
