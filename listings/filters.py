@@ -37,9 +37,15 @@ class WholeNumberFilter(filters.NumberFilter):
         super().__init__(*args, **kwargs)
 
 
-class DecimalFilter(filters.NumberFilter):
+class AreaFilter(filters.NumberFilter):
+    """Square metres as the listings store them (up to 99999.99): "1e-999999" is a 400, not
+    a number PostgreSQL cannot hold."""
+
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("widget", DECIMAL_INPUT)
+        area = Listing._meta.get_field("area_m2")
+        kwargs.setdefault("max_digits", area.max_digits)
+        kwargs.setdefault("decimal_places", area.decimal_places)
         super().__init__(*args, **kwargs)
 
 
@@ -87,10 +93,10 @@ class ListingFilterSet(filters.FilterSet):
     price_max = WholeNumberFilter(
         field_name="price", lookup_expr="lte", label=_("Price up to (¥)"), min_value=0
     )
-    area_min = DecimalFilter(
+    area_min = AreaFilter(
         field_name="area_m2", lookup_expr="gte", label=_("Area from (m²)"), min_value=0
     )
-    area_max = DecimalFilter(
+    area_max = AreaFilter(
         field_name="area_m2", lookup_expr="lte", label=_("Area up to (m²)"), min_value=0
     )
     rooms = WholeNumberFilter(label=_("Rooms"), min_value=1, max_value=20)

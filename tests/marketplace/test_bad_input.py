@@ -275,3 +275,55 @@ def test_what_is_not_an_object_id(raw):
 @pytest.mark.parametrize("raw", ["0", "1", "007", str(MAX_OBJECT_ID)])
 def test_what_is_an_object_id(raw):
     assert parse_object_id(raw) == int(raw)
+
+
+HOSTILE_FILTERS = [
+    ("area_max", "1e-999999"),  # PostgreSQL: "value overflows numeric format"
+    ("area_max", "1e999999"),
+    ("area_min", "0.0000000000000000000000001"),
+    ("area_min", "9" * 200),
+    ("price_max", THIRTY_DIGITS),
+    ("price_min", "9" * 5000),
+    ("price_per_m2_max", THIRTY_DIGITS),
+    ("floor_max", THIRTY_DIGITS),
+    ("rooms", THIRTY_DIGITS),
+    ("district", THIRTY_DIGITS),
+    ("district", "9" * 5000),
+    ("district", "null"),
+    ("city", "\x00"),
+    ("city", "a" * 5000),
+    ("q", "\x00"),
+    ("q", "%_%"),
+    ("page", "9" * 5000),
+    ("page", "-1"),
+]
+
+
+@pytest.mark.parametrize(("name", "value"), HOSTILE_FILTERS)
+@pytest.mark.parametrize("url", ["/listings/", "/api/v1/listings/"])
+def test_a_hostile_search_filter_is_refused_or_ignored_never_a_server_error(url, name, value):
+    ListingFactory()
+    client = client_as("anonymous", api=url.startswith("/api/"))
+
+    response = client.get(url, {name: value})
+
+    assert response.status_code in (200, 400)
+
+
+@pytest.mark.parametrize("area", ["1e-999999", "52.555", "123456.00"])
+def test_an_area_the_listings_could_not_store_is_a_400_naming_it(area):
+    response = client_as("anonymous").get("/api/v1/listings/", {"area_max": area})
+
+    assert response.status_code == 400
+    assert list(response.json()) == ["area_max"]
+
+
+def test_a_saved_search_with_an_area_no_listing_could_have_is_a_400_naming_it(buyer_client):
+    response = buyer_client.post(
+        "/api/v1/saved-searches/",
+        {"name": "Tiny", "params": {"area_max": "1e-999999"}},
+        format="json",
+    )
+
+    assert response.status_code == 400
+    assert "area_max" in response.json()["params"]
