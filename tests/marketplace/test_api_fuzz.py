@@ -6,6 +6,8 @@ status code the schema documents, and a body and headers that match it. Each cas
 savepoint that is rolled back, so a case that deletes the conversation leaves it for the next.
 """
 
+import copy
+import functools
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -42,8 +44,13 @@ from tests.messaging.factories import ready_photo
 pytestmark = [pytest.mark.django_db, pytest.mark.fuzz]
 
 ROLES = ("anonymous", "buyer", "agent")
-# Cases per (operation, role): about 3 minutes for the whole file on SQLite (measured).
+# At most this many cases per (operation, role) and mode: about 3,000 cases, 2½ minutes on
+# SQLite and 1½ on PostgreSQL on a 2-core machine (measured).
 EXAMPLES = {GenerationMode.POSITIVE: 12, GenerationMode.NEGATIVE: 8}
+# Left out, on purpose: positive_data_acceptance (a schema-valid request may name an id the caller
+# may not see, and that is a 404 by design), use_after_free and ensure_resource_availability
+# (sequences of calls; every case here is rolled back), ignored_auth (each role is tested as
+# itself), max_response_time (a shared CI machine says nothing about the API).
 CHECKS = {
     GenerationMode.POSITIVE: [
         not_a_server_error,
@@ -65,9 +72,10 @@ CHECKS = {
 PLACEHOLDER = re.compile(r"([\w-]+)/\{(\w+)\}")
 
 
+@functools.cache
 def _raw_schema() -> dict:
-    generator = SchemaGenerator()
-    return generator.get_schema(request=None, public=True)
+    """What /api/schema/ serves, from drf-spectacular's generator (no request, no database)."""
+    return SchemaGenerator().get_schema(request=None, public=True)
 
 
 def _operations() -> list[tuple[str, str]]:
@@ -84,7 +92,7 @@ OPERATIONS = _operations()
 
 @pytest.fixture(scope="module")
 def api_schema():
-    return schemathesis.openapi.from_dict(_raw_schema())
+    return schemathesis.openapi.from_dict(copy.deepcopy(_raw_schema()))
 
 
 @dataclass
@@ -192,7 +200,9 @@ def test_the_api_answers_every_case_as_its_schema_says(
 ):
     operation = api_schema[path][method]
     token = world.tokens[role]
-    headers = {"Authorization": f"Token {token}", "Accept-Language": "en"} if token else {}
+    headers = {"Accept-Language": "en"}
+    if token:
+        headers["Authorization"] = f"Token {token}"
     ids = known_ids(path, world)
     fuzz_tally["operations"] += 1
 

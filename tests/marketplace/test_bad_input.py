@@ -327,3 +327,15 @@ def test_a_saved_search_with_an_area_no_listing_could_have_is_a_400_naming_it(bu
 
     assert response.status_code == 400
     assert "area_max" in response.json()["params"]
+
+
+@pytest.mark.parametrize("page", ["9" * 5000, THIRTY_DIGITS, "-1", "0", "null", "\x00", "١"])
+@pytest.mark.parametrize(
+    "url", ["/listings/", "/inbox/", "/notifications/", "/favorites/", "/saved-searches/"]
+)
+def test_a_web_list_shows_a_page_whatever_page_is_asked_for(url, page):
+    client = client_as("buyer", api=False)
+
+    response = client.get(url, {"page": page})
+
+    assert response.status_code == 200
