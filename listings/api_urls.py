@@ -1,13 +1,15 @@
 from django.urls import path
 
-from listings.api import CityViewSet, ListingPhotoViewSet, ListingViewSet
+from listings.api import UPLOAD_PARSERS, CityViewSet, ListingPhotoViewSet, ListingViewSet
 from marketplace.routers import ObjectIdRouter
 
 router = ObjectIdRouter()
 router.register("cities", CityViewSet, basename="city")
 router.register("listings", ListingViewSet, basename="listing")
 
-photos = ListingPhotoViewSet.as_view({"get": "list", "post": "create"})
+photos = ListingPhotoViewSet.as_view(
+    {"get": "list", "post": "create"}, parser_classes=UPLOAD_PARSERS
+)
 photo = ListingPhotoViewSet.as_view({"patch": "partial_update", "delete": "destroy"})
 photo_order = ListingPhotoViewSet.as_view({"post": "order"})
 

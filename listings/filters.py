@@ -4,6 +4,8 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from listings.models import City, District, Listing
 
@@ -29,6 +31,7 @@ WHOLE_NUMBER_INPUT = forms.TextInput(attrs={"inputmode": "numeric", "autocomplet
 DECIMAL_INPUT = forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"})
 
 
+@extend_schema_field(OpenApiTypes.INT)
 class WholeNumberFilter(filters.NumberFilter):
     field_class = forms.IntegerField
 

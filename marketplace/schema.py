@@ -7,7 +7,11 @@ Rules, so that every operation documents what it can answer (the API fuzz test h
 - 403: every write that reads a token (a role that may not, a session without its CSRF token),
   and the reads marked `@also_answers(403)`;
 - 404: every operation with an object id in its path;
+- 415: every operation with a request body (sent in a media type it does not read);
 - 429 with Retry-After: every write (marketplace.limits: quotas and rates guard writes only).
+
+A FilterSet's parameters also say what the filters take: their bounds, and that an empty value
+(a search form's untouched field) filters nothing.
 """
 
 from drf_spectacular import openapi
@@ -37,6 +41,7 @@ DESCRIPTIONS = {
     "401": "No token, or one that has expired or was revoked.",
     "403": "Signed in, but not allowed to do this.",
     "404": "Not found, or not yours to see: an id that is not a whole number in range is too.",
+    "415": "The body is not in a media type this operation reads.",
     "429": "Too many in too little time: wait for Retry-After seconds.",
 }
 BODIES = {"400": "ValidationError", "429": "LimitError"}
@@ -59,7 +64,24 @@ class AutoSchema(openapi.AutoSchema):
             return None
         for status in self._refusals(operation):
             operation["responses"].setdefault(status, self._refusal(status))
+        self._describe_filters(operation.get("parameters", []))
         return operation
+
+    def _describe_filters(self, parameters: list[dict]) -> None:
+        filterset = getattr(self.view, "filterset_class", None)
+        filters = filterset.base_filters if filterset else {}
+        for parameter in parameters:
+            search_filter = filters.get(parameter["name"]) if parameter["in"] == "query" else None
+            if search_filter is None:
+                continue
+            parameter["allowEmptyValue"] = True
+            for bound, keyword in (
+                ("min_value", "minimum"),
+                ("max_value", "maximum"),
+                ("max_length", "maxLength"),
+            ):
+                if bound in search_filter.extra:
+                    parameter["schema"][keyword] = search_filter.extra[bound]
 
     def _refusals(self, operation) -> list[str]:
         writes = self.method not in SAFE_METHODS
@@ -74,6 +96,8 @@ class AutoSchema(openapi.AutoSchema):
             statuses.add("403")
         if "path" in locations:
             statuses.add("404")
+        if "requestBody" in operation:
+            statuses.add("415")
         if writes:
             statuses.add("429")
         return sorted(statuses)

@@ -271,6 +271,9 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    # JSON, where a body of the wrong shape is a 400; forms and multipart only where a file is
+    # uploaded (their views say so): a malformed form body reads as no fields, a silent no-op.
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "marketplace.schema.AutoSchema",
     # REMOTE_ADDR is the real client address (marketplace.client_address): never trust XFF here.
     "NUM_PROXIES": 0,

@@ -2,7 +2,6 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import viewsets
 from rest_framework.decorators import action
 from rest_framework.generics import get_object_or_404
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
@@ -59,12 +58,9 @@ class NotificationViewSet(viewsets.GenericViewSet):
         responses=EmailSettingsSerializer,
     )
     # Not named `settings`: DRF views keep their own configuration under that name.
-    # JSON only: a form cannot say {"email": {"new_message": false}}, and a form's "email" field
-    # would be read as no change at all.
     @action(
         detail=False,
         methods=["get", "put"],
-        parser_classes=[JSONParser],
         pagination_class=None,
         url_path="settings",
         url_name="settings",
