@@ -339,3 +339,49 @@ def test_a_web_list_shows_a_page_whatever_page_is_asked_for(url, page):
     response = client.get(url, {"page": page})
 
     assert response.status_code == 200
+
+
+# --- bodies ---
+
+
+@pytest.fixture
+def agent_and_listing():
+    listing = ListingFactory()
+    client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_authenticate(listing.agent)
+    return client, listing
+
+
+def test_a_body_in_a_form_where_json_is_read_is_a_415_not_a_silent_no_op(agent_and_listing):
+    """A malformed multipart body used to parse as no fields: the PATCH answered 200, changing
+    nothing."""
+    client, listing = agent_and_listing
+
+    response = client.generic(
+        "PATCH",
+        f"/api/v1/listings/{listing.pk}/",
+        "--x\r\n[]--x--\r\n",
+        content_type="multipart/form-data; boundary=x",
+    )
+
+    assert response.status_code == 415
+
+
+def test_a_body_of_the_wrong_shape_is_a_400(agent_and_listing):
+    client, listing = agent_and_listing
+
+    response = client.patch(f"/api/v1/listings/{listing.pk}/", [], format="json")
+
+    assert response.status_code == 400
+    assert "non_field_errors" in response.json()
+
+
+def test_uploads_still_read_multipart(agent_and_listing):
+    client, listing = agent_and_listing
+
+    response = client.post(
+        f"/api/v1/listings/{listing.pk}/photos/", {"caption": "No file"}, format="multipart"
+    )
+
+    assert response.status_code == 400
+    assert list(response.json()) == ["image"]
