@@ -157,6 +157,7 @@ class ListingFilterSet(filters.FilterSet):
             )
         return queryset
 
+    @extend_schema_field({"type": "string", "enum": [value for value, _label in BOOLEAN_CHOICES]})
     def filter_has_elevator(self, queryset, name, value):
         return queryset.filter(has_elevator=value == "true")
 

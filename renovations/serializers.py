@@ -3,6 +3,7 @@ from rest_framework import serializers
 
 from listings.models import Listing
 from listings.serializers import PhotoVariantsSerializer, absolute_variant
+from marketplace.fields import ObjectIdRelatedField
 from photos.processing import VARIANT_WIDTHS
 from renovations.models import (
     Expense,
@@ -59,7 +60,7 @@ class ProjectSerializer(serializers.ModelSerializer):
 
 
 class ProjectWriteSerializer(serializers.ModelSerializer):
-    listing = serializers.PrimaryKeyRelatedField(
+    listing = ObjectIdRelatedField(
         queryset=Listing.objects.once_published(), required=False, allow_null=True
     )
     from_template = serializers.BooleanField(
@@ -168,9 +169,7 @@ class ExpenseSerializer(serializers.ModelSerializer):
 
 
 class ExpenseWriteSerializer(serializers.ModelSerializer):
-    task = serializers.PrimaryKeyRelatedField(
-        queryset=Task.objects.all(), required=False, allow_null=True
-    )
+    task = ObjectIdRelatedField(queryset=Task.objects.all(), required=False, allow_null=True)
     receipt = serializers.FileField(
         required=False, help_text="A photo of the receipt: JPEG, PNG, WebP or HEIC."
     )

@@ -385,3 +385,33 @@ def test_uploads_still_read_multipart(agent_and_listing):
 
     assert response.status_code == 400
     assert list(response.json()) == ["image"]
+
+
+@pytest.mark.parametrize(
+    ("listing", "message"),
+    [
+        (1.9, "Incorrect type. Expected pk value, received float."),
+        (True, "Incorrect type. Expected pk value, received bool."),
+        ([1], "Incorrect type. Expected pk value, received list."),
+        ("1.0", 'Invalid pk "1.0" - object does not exist.'),
+        (10**30, f'Invalid pk "{10**30}" - object does not exist.'),
+    ],
+)
+@pytest.mark.parametrize("url", ["/api/v1/conversations/", "/api/v1/favorites/"])
+def test_a_listing_named_by_something_else_than_its_id_is_refused(url, listing, message):
+    """`1.9` used to name listing 1: the database was left to coerce it."""
+    ListingFactory(pk=1)
+    client = client_as("buyer")
+
+    response = client.post(url, {"listing": listing, "body": "Still for sale?"}, format="json")
+
+    assert response.status_code == 400
+    assert response.json() == {"listing": [message]}
+
+
+def test_a_listing_id_in_digits_is_still_its_id(buyer_client):
+    listing = ListingFactory()
+
+    response = buyer_client.post("/api/v1/favorites/", {"listing": str(listing.pk)}, format="json")
+
+    assert response.status_code == 201
