@@ -1,8 +1,7 @@
-from rest_framework.routers import SimpleRouter
-
 from alerts.api import SavedSearchViewSet
+from marketplace.routers import ObjectIdRouter
 
-router = SimpleRouter()
+router = ObjectIdRouter()
 router.register("saved-searches", SavedSearchViewSet, basename="saved-search")
 
 urlpatterns = router.urls

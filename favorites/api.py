@@ -1,8 +1,7 @@
 from django.conf import settings
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import status, viewsets
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
@@ -11,6 +10,7 @@ from favorites import selectors, services
 from favorites.models import Favorite
 from favorites.serializers import FavoriteAddSerializer, FavoriteSerializer
 from marketplace.pagination import KeysetPagination
+from marketplace.schema import also_answers
 
 
 class FavoritePagination(KeysetPagination):
@@ -34,7 +34,6 @@ class FavoriteViewSet(viewsets.GenericViewSet):
     pagination_class = FavoritePagination
     filter_backends = []
     lookup_url_kwarg = "listing_id"
-    lookup_value_regex = r"\d+"
 
     def get_queryset(self):
         return selectors.favorites_for(self.request.user)
@@ -42,6 +41,7 @@ class FavoriteViewSet(viewsets.GenericViewSet):
     @extend_schema(
         summary="My saved flats, newest first; sold and withdrawn ones stay, with their status"
     )
+    @also_answers(403)  # to agents: saving is for buyers
     def list(self, request):
         page = self.paginate_queryset(self.get_queryset())
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
@@ -63,11 +63,8 @@ class FavoriteViewSet(viewsets.GenericViewSet):
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )
 
-    @extend_schema(
-        summary="Unsave a flat, by its listing id (404 when you had not saved it)",
-        parameters=[OpenApiParameter("listing_id", OpenApiTypes.INT, OpenApiParameter.PATH)],
-    )
+    @extend_schema(summary="Unsave a flat, by its listing id (404 when you had not saved it)")
     def destroy(self, request, listing_id=None):
-        if not services.favorite_remove(user=request.user, listing_id=int(listing_id)):
+        if not services.favorite_remove(user=request.user, listing_id=listing_id):
             raise Http404
         return Response(status=status.HTTP_204_NO_CONTENT)

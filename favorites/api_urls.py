@@ -1,8 +1,7 @@
-from rest_framework.routers import SimpleRouter
-
 from favorites.api import FavoriteViewSet
+from marketplace.routers import ObjectIdRouter
 
-router = SimpleRouter()
+router = ObjectIdRouter()
 router.register("favorites", FavoriteViewSet, basename="favorite")
 
 urlpatterns = router.urls

@@ -3,6 +3,7 @@ from rest_framework import serializers
 from favorites.models import Favorite
 from listings.models import Listing
 from listings.serializers import ListingListSerializer
+from marketplace.fields import ObjectIdRelatedField
 
 
 class FavoriteSerializer(serializers.ModelSerializer):
@@ -17,4 +18,4 @@ class FavoriteSerializer(serializers.ModelSerializer):
 
 class FavoriteAddSerializer(serializers.Serializer):
     # Drafts are not offered: an id that is not a published listing is simply not found.
-    listing = serializers.PrimaryKeyRelatedField(queryset=Listing.objects.once_published())
+    listing = ObjectIdRelatedField(queryset=Listing.objects.once_published())

@@ -7,5 +7,5 @@ app_name = "favorites"
 urlpatterns = [
     path("", views.favorite_list, name="list"),
     path("resume/", views.favorite_resume, name="resume"),
-    path("<int:listing_id>/", views.favorite_set, name="set"),
+    path("<id:listing_id>/", views.favorite_set, name="set"),
 ]

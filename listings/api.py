@@ -136,12 +136,15 @@ class ListingViewSet(viewsets.ModelViewSet):
         return ListingDetailSerializer(listing, context=context).data
 
 
+# The upload route reads multipart (api_urls); changing and ordering photos is JSON.
+UPLOAD_PARSERS = [MultiPartParser, FormParser, JSONParser]
+
+
 class ListingPhotoViewSet(viewsets.GenericViewSet):
     """A listing's photos: anyone sees the ready ones; its agent adds, changes, orders, deletes."""
 
     serializer_class = ListingPhotoSerializer
     permission_classes = [IsAgentForWrites]
-    parser_classes = [MultiPartParser, FormParser, JSONParser]
     pagination_class = None
     filter_backends = []
     queryset = ListingPhoto.objects.none()

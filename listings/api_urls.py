@@ -1,19 +1,21 @@
 from django.urls import path
-from rest_framework.routers import SimpleRouter
 
-from listings.api import CityViewSet, ListingPhotoViewSet, ListingViewSet
+from listings.api import UPLOAD_PARSERS, CityViewSet, ListingPhotoViewSet, ListingViewSet
+from marketplace.routers import ObjectIdRouter
 
-router = SimpleRouter()
+router = ObjectIdRouter()
 router.register("cities", CityViewSet, basename="city")
 router.register("listings", ListingViewSet, basename="listing")
 
-photos = ListingPhotoViewSet.as_view({"get": "list", "post": "create"})
+photos = ListingPhotoViewSet.as_view(
+    {"get": "list", "post": "create"}, parser_classes=UPLOAD_PARSERS
+)
 photo = ListingPhotoViewSet.as_view({"patch": "partial_update", "delete": "destroy"})
 photo_order = ListingPhotoViewSet.as_view({"post": "order"})
 
 urlpatterns = [
     *router.urls,
-    path("listings/<int:listing_id>/photos/", photos, name="listing-photos"),
-    path("listings/<int:listing_id>/photos/order/", photo_order, name="listing-photo-order"),
-    path("listings/<int:listing_id>/photos/<int:pk>/", photo, name="listing-photo"),
+    path("listings/<id:listing_id>/photos/", photos, name="listing-photos"),
+    path("listings/<id:listing_id>/photos/order/", photo_order, name="listing-photo-order"),
+    path("listings/<id:listing_id>/photos/<id:pk>/", photo, name="listing-photo"),
 ]

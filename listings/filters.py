@@ -4,6 +4,8 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from listings.models import City, District, Listing
 
@@ -29,6 +31,7 @@ WHOLE_NUMBER_INPUT = forms.TextInput(attrs={"inputmode": "numeric", "autocomplet
 DECIMAL_INPUT = forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"})
 
 
+@extend_schema_field(OpenApiTypes.INT)
 class WholeNumberFilter(filters.NumberFilter):
     field_class = forms.IntegerField
 
@@ -37,9 +40,15 @@ class WholeNumberFilter(filters.NumberFilter):
         super().__init__(*args, **kwargs)
 
 
-class DecimalFilter(filters.NumberFilter):
+class AreaFilter(filters.NumberFilter):
+    """Square metres as the listings store them (up to 99999.99): "1e-999999" is a 400, not
+    a number PostgreSQL cannot hold."""
+
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("widget", DECIMAL_INPUT)
+        area = Listing._meta.get_field("area_m2")
+        kwargs.setdefault("max_digits", area.max_digits)
+        kwargs.setdefault("decimal_places", area.decimal_places)
         super().__init__(*args, **kwargs)
 
 
@@ -87,10 +96,10 @@ class ListingFilterSet(filters.FilterSet):
     price_max = WholeNumberFilter(
         field_name="price", lookup_expr="lte", label=_("Price up to (¥)"), min_value=0
     )
-    area_min = DecimalFilter(
+    area_min = AreaFilter(
         field_name="area_m2", lookup_expr="gte", label=_("Area from (m²)"), min_value=0
     )
-    area_max = DecimalFilter(
+    area_max = AreaFilter(
         field_name="area_m2", lookup_expr="lte", label=_("Area up to (m²)"), min_value=0
     )
     rooms = WholeNumberFilter(label=_("Rooms"), min_value=1, max_value=20)
@@ -148,6 +157,7 @@ class ListingFilterSet(filters.FilterSet):
             )
         return queryset
 
+    @extend_schema_field({"type": "string", "enum": [value for value, _label in BOOLEAN_CHOICES]})
     def filter_has_elevator(self, queryset, name, value):
         return queryset.filter(has_elevator=value == "true")
 

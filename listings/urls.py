@@ -6,5 +6,5 @@ app_name = "listings"
 
 urlpatterns = [
     path("", views.search, name="search"),
-    path("<int:listing_id>/", views.detail, name="detail"),
+    path("<id:listing_id>/", views.detail, name="detail"),
 ]

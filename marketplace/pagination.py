@@ -3,7 +3,7 @@
 import base64
 import binascii
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -14,6 +14,8 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
+
+from marketplace.object_ids import MAX_OBJECT_ID, parse_object_id
 
 FORWARD, BACKWARD = "n", "p"
 
@@ -107,7 +109,8 @@ class KeysetPagination(BasePagination):
         raw = request.query_params.get(self.page_size_query_param)
         if raw is None:
             return self.page_size
-        if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= self.max_page_size:
+        size = parse_object_id(raw)  # digits only, and never thousands of them for int()
+        if size is None or not 1 <= size <= self.max_page_size:
             raise ValidationError(
                 {
                     self.page_size_query_param: [
@@ -115,7 +118,7 @@ class KeysetPagination(BasePagination):
                     ]
                 }
             )
-        return int(raw)
+        return size
 
     def _after(self, value, pk, direction) -> Q:
         """Rows strictly after (value, pk) in the direction of travel."""
@@ -151,19 +154,38 @@ class KeysetPagination(BasePagination):
                 if isinstance(self.sort_field, GeneratedField)
                 else self.sort_field
             )
-            value = field.to_python(payload["v"])
-            pk = int(payload["id"])
+            # clean(), not just to_python(): the field's validators bound the value the way
+            # the stored rows are bounded, so no forged value can overflow the database.
+            value = field.clean(payload["v"], None)
+            pk = payload["id"]
         except (
             ValueError,
             TypeError,
             KeyError,
             AttributeError,
+            OverflowError,
             binascii.Error,
             DjangoValidationError,
         ):
             raise ValidationError(
                 {self.cursor_query_param: [self.invalid_cursor_message]}
             ) from None
-        if value is None or (isinstance(value, datetime) and timezone.is_naive(value)):
+        if (
+            value is None
+            or (isinstance(value, datetime) and not self._storable(value))
+            or type(pk) is not int
+            or not 0 < pk <= MAX_OBJECT_ID
+        ):
             raise ValidationError({self.cursor_query_param: [self.invalid_cursor_message]})
         return payload["d"], value, pk
+
+    @staticmethod
+    def _storable(moment: datetime) -> bool:
+        """Aware, and still a datetime in UTC (0001-01-01 at +14:00 is not)."""
+        if timezone.is_naive(moment):
+            return False
+        try:
+            moment.astimezone(UTC)
+        except OverflowError:
+            return False
+        return True

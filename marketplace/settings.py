@@ -12,6 +12,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from marketplace.redis_fail_fast import FailFastConnection
+from marketplace.object_ids import OBJECT_ID_SCHEMA
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -367,12 +368,16 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # JSON, where a body of the wrong shape is a 400; forms and multipart only where a file is
+    # uploaded (their views say so): a malformed form body reads as no fields, a silent no-op.
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "marketplace.schema.AutoSchema",
     # REMOTE_ADDR is the real client address (marketplace.client_address): never trust XFF here.
     # Log-in and sign-up are limited by accounts.lockout and accounts.limits, not by DRF
     # throttles, so the web and the API share one rule.
     "NUM_PROXIES": 0,
     "EXCEPTION_HANDLER": "marketplace.api.exception_handler",
+    "DEFAULT_METADATA_CLASS": "marketplace.metadata.DescriptionMetadata",
     "COERCE_DECIMAL_TO_STRING": False,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
@@ -396,6 +401,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "PATH_CONVERTER_OVERRIDES": {"id": OBJECT_ID_SCHEMA},
     "ENUM_NAME_OVERRIDES": {
         "ListingStatusEnum": "listings.models.Listing.Status",
         "PhotoStatusEnum": "listings.models.ListingPhoto.Status",

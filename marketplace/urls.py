@@ -1,10 +1,14 @@
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, register_converter
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from listings.views import home
+from marketplace.object_ids import ObjectIdConverter
+
+# Before the apps' URLconfs are included: every route that takes an object id says `<id:…>`.
+register_converter(ObjectIdConverter, "id")
 
 api_v1 = [
     path("", include("accounts.api_urls")),
@@ -39,6 +43,8 @@ urlpatterns = [
         name="api-docs",
     ),
 ]
+
+handler404 = "marketplace.errors.page_not_found"
 
 # Photo variants while developing; in production the web server or object storage serves them.
 urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -1,6 +1,5 @@
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
@@ -8,6 +7,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
+from marketplace.object_ids import OBJECT_ID_SCHEMA, parse_object_id
 from marketplace.pagination import KeysetPagination
 from messaging import selectors, services
 from messaging.models import Conversation
@@ -77,7 +77,9 @@ class ConversationViewSet(viewsets.GenericViewSet):
         summary="The messages, oldest first; with `after` only newer ones (for polling)",
         parameters=[
             OpenApiParameter(
-                "after", OpenApiTypes.INT, description="Only messages with a greater id."
+                "after",
+                {**OBJECT_ID_SCHEMA, "minimum": 0},
+                description="Only messages with a greater id.",
             )
         ],
         responses=MessageSerializer(many=True),
@@ -102,11 +104,10 @@ class ConversationViewSet(viewsets.GenericViewSet):
                 status=status.HTTP_201_CREATED,
             )
         after = request.query_params.get("after")
-        if after is not None and not (after.isascii() and after.isdigit()):
+        after_id = None if after is None else parse_object_id(after)
+        if after is not None and after_id is None:
             raise serializers.ValidationError({"after": [_("Enter a message id.")]})
-        messages = selectors.messages_in(
-            conversation=conversation, after_id=int(after) if after is not None else None
-        )
+        messages = selectors.messages_in(conversation=conversation, after_id=after_id)
         return Response(
             MessageSerializer(
                 messages[:POLL_LIMIT], many=True, context=self.get_serializer_context()

@@ -1,8 +1,7 @@
-from rest_framework.routers import SimpleRouter
-
+from marketplace.routers import ObjectIdRouter
 from messaging.api import ConversationViewSet
 
-router = SimpleRouter()
+router = ObjectIdRouter()
 router.register("conversations", ConversationViewSet, basename="conversation")
 
 urlpatterns = router.urls

@@ -3,6 +3,7 @@ from rest_framework import serializers
 
 from listings.models import Listing
 from listings.serializers import VariantSerializer, absolute_variant
+from marketplace.fields import ObjectIdRelatedField
 from messaging.models import Conversation, Message
 from messaging.services import MAX_BODY
 
@@ -26,7 +27,8 @@ class MessageWriteSerializer(serializers.Serializer):
 
 
 class ConversationStartSerializer(MessageWriteSerializer):
-    listing = serializers.PrimaryKeyRelatedField(queryset=Listing.objects.all())
+    # A draft is as unknown as a missing id: the same "Invalid pk", never "off the market".
+    listing = ObjectIdRelatedField(queryset=Listing.objects.once_published())
 
 
 class PersonSerializer(serializers.Serializer):

@@ -6,6 +6,6 @@ app_name = "messaging"
 
 urlpatterns = [
     path("", views.inbox, name="inbox"),
-    path("<int:conversation_id>/", views.conversation, name="conversation"),
-    path("ask/<int:listing_id>/", views.ask_agent, name="ask"),
+    path("<id:conversation_id>/", views.conversation, name="conversation"),
+    path("ask/<id:listing_id>/", views.ask_agent, name="ask"),
 ]

@@ -1,8 +1,7 @@
-from rest_framework.routers import SimpleRouter
-
+from marketplace.routers import ObjectIdRouter
 from notifications.api import NotificationViewSet
 
-router = SimpleRouter()
+router = ObjectIdRouter()
 router.register("notifications", NotificationViewSet, basename="notification")
 
 urlpatterns = router.urls

@@ -6,7 +6,7 @@ app_name = "notifications"
 
 urlpatterns = [
     path("", views.notification_list, name="list"),
-    path("<int:notification_id>/open/", views.notification_open, name="open"),
+    path("<id:notification_id>/open/", views.notification_open, name="open"),
     path("read-all/", views.notification_read_all, name="read_all"),
     path("settings/", views.email_settings, name="settings"),
 ]

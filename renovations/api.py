@@ -5,6 +5,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
+from marketplace.schema import also_answers
 from renovations import selectors, services
 from renovations.models import RenovationProject, Role
 from renovations.serializers import (
@@ -100,6 +101,7 @@ class ProjectViewSet(viewsets.ViewSet):
 
 class MemberViewSet(ProjectScoped):
     @extend_schema(summary="Members (owner)", responses=MemberSerializer(many=True))
+    @also_answers(403)  # to the members: only the owner sees who else is in
     def list(self, request, project_id):
         project = self.project(Role.OWNER)
         return Response(MemberSerializer(selectors.members_of(project), many=True).data)
@@ -294,7 +296,7 @@ class ExpenseViewSet(ProjectScoped):
     )
     def create(self, request, project_id):
         project = self.project(Role.MANAGER)
-        serializer = ExpenseWriteSerializer(data=request.data)
+        serializer = ExpenseWriteSerializer(data=request.data, project=project)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         receipt = data.pop("receipt", None)

@@ -3,6 +3,7 @@ from rest_framework import serializers
 
 from listings.models import Listing
 from listings.serializers import PhotoVariantsSerializer, absolute_variant
+from marketplace.fields import ObjectIdRelatedField
 from photos.processing import VARIANT_WIDTHS
 from renovations.models import (
     Expense,
@@ -60,7 +61,7 @@ class ProjectSerializer(serializers.ModelSerializer):
 
 
 class ProjectWriteSerializer(serializers.ModelSerializer):
-    listing = serializers.PrimaryKeyRelatedField(
+    listing = ObjectIdRelatedField(
         queryset=Listing.objects.once_published(), required=False, allow_null=True
     )
     from_template = serializers.BooleanField(
@@ -193,9 +194,7 @@ class ExpenseSerializer(serializers.ModelSerializer):
 
 
 class ExpenseWriteSerializer(serializers.ModelSerializer):
-    task = serializers.PrimaryKeyRelatedField(
-        queryset=Task.objects.all(), required=False, allow_null=True
-    )
+    task = ObjectIdRelatedField(queryset=Task.objects.all(), required=False, allow_null=True)
     receipt = serializers.FileField(
         required=False, help_text="A photo of the receipt: JPEG, PNG, WebP or HEIC."
     )
@@ -203,6 +202,12 @@ class ExpenseWriteSerializer(serializers.ModelSerializer):
     class Meta:
         model = Expense
         fields = ["amount", "category", "spent_on", "note", "task", "receipt"]
+
+    def __init__(self, *args, project=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if project is not None:
+            # Another project's task is as unknown as a missing one: the same "Invalid pk".
+            self.fields["task"].queryset = project.tasks.all()
 
 
 class UpdateSerializer(serializers.ModelSerializer):

@@ -127,3 +127,69 @@ def test_api_docs_page_loads_only_local_files(client):
         link.startswith("/static/") or link == "/api/docs/?script=" for link in collector.links
     ), collector.links
     assert re.findall(r"https?://[^\s\"'<>]+", html) == []
+
+
+# --- refusals (marketplace.schema) ----------------------------------------------------------
+
+WRITES = {"post", "put", "patch", "delete"}
+
+
+def _operations(schema):
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            yield method, path, operation
+
+
+def test_every_operation_with_an_id_in_its_path_documents_404(schema):
+    missing = [
+        (method, path)
+        for method, path, operation in _operations(schema)
+        if "{" in path and "404" not in operation["responses"]
+    ]
+
+    assert missing == []
+
+
+def test_every_write_documents_400_and_429_with_retry_after(schema):
+    writes = [op for method, _path, op in _operations(schema) if method in WRITES]
+
+    assert all({"400", "429"} <= set(op["responses"]) for op in writes)
+    assert all(op["responses"]["429"]["headers"]["Retry-After"]["required"] for op in writes)
+
+
+def test_only_sign_up_and_log_in_document_no_401(schema):
+    without_401 = {
+        path for _method, path, op in _operations(schema) if "401" not in op["responses"]
+    }
+
+    assert without_401 == {"/api/v1/auth/register/", "/api/v1/auth/token/"}
+
+
+def test_every_path_id_is_a_64_bit_integer(schema):
+    ids = [
+        parameter["schema"]
+        for _method, _path, op in _operations(schema)
+        for parameter in op.get("parameters", [])
+        if parameter["in"] == "path"
+    ]
+
+    assert ids
+    assert all(
+        schema_ == {"type": "integer", "format": "int64", "minimum": 1, "maximum": 2**63 - 1}
+        for schema_ in ids
+    )
+
+
+def test_request_bodies_are_json_except_uploads(schema):
+    media_types = {
+        (method, path): set(op["requestBody"]["content"])
+        for method, path, op in _operations(schema)
+        if "requestBody" in op
+    }
+    multipart = {key for key, types in media_types.items() if types != {"application/json"}}
+
+    assert multipart == {
+        ("post", "/api/v1/listings/{listing_id}/photos/"),
+        ("post", "/api/v1/renovations/{project_id}/expenses/"),
+        ("post", "/api/v1/renovations/{project_id}/updates/"),
+    }

@@ -159,6 +159,21 @@ def test_a_draft_listing_cannot_be_asked_about(api_client, buyer, agent):
     assert not Conversation.objects.exists()
 
 
+def test_a_draft_answers_exactly_as_an_id_that_does_not_exist(api_client, buyer, agent):
+    """Nobody learns that an agent has a draft under that id, or what it says."""
+    draft = ListingFactory(agent=agent, draft=True)
+    missing_id = draft.pk + 1000
+
+    about_draft = ask(api_client, buyer, draft)
+    about_nothing = api_client.post(LIST_URL, {"listing": missing_id, "body": "Hello?"})
+
+    assert about_draft.status_code == about_nothing.status_code == 400
+    assert about_draft.json() == {"listing": [f'Invalid pk "{draft.pk}" - object does not exist.']}
+    assert about_nothing.json() == {
+        "listing": [f'Invalid pk "{missing_id}" - object does not exist.']
+    }
+
+
 def test_an_unknown_listing_cannot_be_asked_about(api_client, buyer):
     api_client.force_authenticate(buyer)
 

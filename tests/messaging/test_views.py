@@ -162,3 +162,21 @@ def test_a_withdrawn_listing_takes_no_new_message(client, listing, buyer):
 
     assert response.status_code == 404
     assert not Conversation.objects.exists()
+
+
+@pytest.mark.parametrize("visitor", [True, False])
+def test_asking_about_a_draft_answers_exactly_as_about_a_missing_listing(client, buyer, visitor):
+    """The 'message the agent' door gives away no draft: the same 404 as an unknown id."""
+    draft = ListingFactory(draft=True, title="Secret flat, not yet priced")
+    missing_id = draft.pk + 1000
+    if not visitor:
+        client.force_login(buyer)
+
+    about_draft = client.post(reverse("messaging:ask", args=[draft.pk]), {"body": "Hello"})
+    about_nothing = client.post(reverse("messaging:ask", args=[missing_id]), {"body": "Hello"})
+
+    assert about_draft.status_code == about_nothing.status_code == 404
+    assert about_draft.content == about_nothing.content
+    assert "Secret flat" not in about_draft.content.decode()
+    assert not Conversation.objects.exists()
+    assert not [key for key, _value in client.session.items() if key.startswith("message-draft:")]

@@ -166,15 +166,23 @@ def test_a_manager_accepting_is_refused_and_the_owner_accepts(api_client, world)
     assert summary["progress"]["accepted_percent"] == 50  # 1,000 of 2,000
 
 
-def test_an_expense_on_another_projects_task_is_a_400(api_client, world):
+def test_an_expense_on_another_projects_task_answers_as_an_unknown_task(api_client, world):
+    """Another project's task ids are as unknown as ids that do not exist: nothing leaks."""
     api_client.force_authenticate(world.manager)
-    response = api_client.post(
-        f"{BASE}/{world.project.pk}/expenses/",
-        {"amount": 100, "category": "labour", "spent_on": "2026-11-20", "task": TaskFactory().pk},
-        format="json",
-    )
-    assert response.status_code == 400
-    assert "another project" in response.json()["task"][0]
+    theirs = TaskFactory().pk
+    missing = theirs + 1000
+    answers = [
+        api_client.post(
+            f"{BASE}/{world.project.pk}/expenses/",
+            {"amount": 100, "category": "labour", "spent_on": "2026-11-20", "task": task_id},
+            format="json",
+        )
+        for task_id in (theirs, missing)
+    ]
+
+    assert [answer.status_code for answer in answers] == [400, 400]
+    assert answers[0].json() == {"task": [f'Invalid pk "{theirs}" - object does not exist.']}
+    assert answers[1].json() == {"task": [f'Invalid pk "{missing}" - object does not exist.']}
 
 
 def test_a_negative_expense_is_a_400(api_client, world):
