@@ -11,8 +11,8 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from marketplace.redis_fail_fast import FailFastConnection
 from marketplace.object_ids import OBJECT_ID_SCHEMA
+from marketplace.redis_fail_fast import FailFastConnection
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
