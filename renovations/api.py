@@ -167,6 +167,7 @@ class ProjectInvitationViewSet(ProjectScoped):
         summary="Invitations not answered yet (owner)",
         responses=InvitationSerializer(many=True),
     )
+    @also_answers(403)  # to the members: only the owner sees whom they invited
     def list(self, request, project_id):
         project = self.project(Role.OWNER)
         invitations = selectors.pending_invitations_of(project)

@@ -37,7 +37,13 @@ from favorites.services import favorite_add
 from messaging.services import conversation_start, message_send
 from notifications.models import Notification
 from renovations.models import Role
-from renovations.services import expense_add, member_add, project_create, task_create
+from renovations.services import (
+    expense_add,
+    invitation_accept,
+    invitation_create,
+    project_create,
+    task_create,
+)
 from tests.accounts.factories import AgentFactory, BuyerFactory
 from tests.listings.factories import ListingFactory
 from tests.messaging.factories import ready_photo
@@ -142,7 +148,15 @@ def world() -> World:
     project = project_create(
         owner=buyer, data={"title": "Hegang flat", "budget": 20_000}, from_template=False
     )
-    member = member_add(project=project, by=buyer, username=agent.username, role=Role.MANAGER)
+    invitation, _ = invitation_create(
+        project=project, by=buyer, username=agent.username, role=Role.MANAGER
+    )
+    member = invitation_accept(invitation=invitation, by=agent)
+    # One still waiting for its answer: the agent's own, on a second project.
+    second = project_create(owner=buyer, data={"title": "Second flat", "budget": 9_000})
+    pending, _ = invitation_create(
+        project=second, by=buyer, username=agent.username, role=Role.VIEWER
+    )
     task = task_create(project=project, by=buyer, data={"name": "Tiling", "estimated_cost": 900})
     expense = expense_add(
         project=project,
@@ -165,6 +179,7 @@ def world() -> World:
             "saved-searches": saved_search.pk,
             "renovations": project.pk,
             "members": member.pk,
+            "invitations": pending.pk,
             "tasks": task.pk,
             "expenses": expense.pk,
         },
