@@ -1,6 +1,6 @@
 from django.contrib.auth import authenticate, user_logged_in
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from knox.auth import TokenAuthentication
 from knox.views import LogoutView as KnoxLogoutView
 from rest_framework import generics, serializers, status
@@ -19,13 +19,6 @@ from accounts.serializers import (
     TokenSerializer,
 )
 
-TOO_MANY = OpenApiResponse(
-    description=_(
-        "Too many attempts: `detail` says why, `retry_after` and the Retry-After "
-        "header say in how many seconds to try again."
-    )
-)
-
 
 class RegisterView(APIView):
     """Create a buyer account. Agents are made by staff in the admin.
@@ -35,7 +28,7 @@ class RegisterView(APIView):
     authentication_classes = []
     permission_classes = [AllowAny]
 
-    @extend_schema(request=RegisterSerializer, responses={201: MeSerializer, 429: TOO_MANY})
+    @extend_schema(request=RegisterSerializer, responses={201: MeSerializer})
     def post(self, request):
         serializer = RegisterSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -52,7 +45,7 @@ class TokenView(APIView):
     authentication_classes = []
     permission_classes = [AllowAny]
 
-    @extend_schema(request=TokenRequestSerializer, responses={200: TokenSerializer, 429: TOO_MANY})
+    @extend_schema(request=TokenRequestSerializer, responses={200: TokenSerializer})
     def post(self, request):
         serializer = TokenRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

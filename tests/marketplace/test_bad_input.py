@@ -80,7 +80,7 @@ def api_operations() -> list[tuple[str, str]]:
 
 
 def web_routes() -> list[str]:
-    """Every web route that takes a parameter, as written (`renovations/<id:project_id>/`)."""
+    """Every web route that takes an object id, as written (`renovations/<id:project_id>/`)."""
     routes = []
 
     def walk(patterns, prefix):
@@ -89,7 +89,7 @@ def web_routes() -> list[str]:
             if isinstance(pattern, URLResolver):
                 if pattern.namespace != "admin" and not route.startswith("api/"):
                     walk(pattern.url_patterns, route)
-            elif isinstance(pattern, URLPattern) and ROUTE_PARAMETER.search(route):
+            elif isinstance(pattern, URLPattern) and "<id:" in route:
                 routes.append(route)
 
     walk(get_resolver().url_patterns, "")
@@ -191,6 +191,15 @@ def test_every_web_page_with_an_id_answers_404_to_a_bad_id(role, bad_id):
     assert wrong == []
 
 
+# Routes whose parameters are not object ids, each checked by its own view and tests.
+NOT_OBJECT_IDS = {
+    # Django's reset link: a forged uid or token is its "this link is no longer valid" page.
+    "accounts/password/reset/<uidb64>/<token>/",
+    # A storage name, matched whole against the pipeline's variant names (tests/photos).
+    "private-media/<path:name>",
+}
+
+
 def test_every_route_takes_object_ids_through_the_id_converter():
     """`<int:…>` lets 30 digits through to the database: every route names `<id:…>` instead."""
     offenders = []
@@ -207,7 +216,7 @@ def test_every_route_takes_object_ids_through_the_id_converter():
                 offenders.append(route)
 
     walk(get_resolver().url_patterns, "")
-    assert offenders == []
+    assert set(offenders) - NOT_OBJECT_IDS == set()
 
 
 # --- query parameters ---
