@@ -3,7 +3,7 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import SAFE_METHODS, AllowAny
 from rest_framework.response import Response
 
@@ -22,6 +22,7 @@ from listings.serializers import (
     PhotoUploadSerializer,
 )
 from marketplace.pagination import KeysetPagination
+from marketplace.text_input import JSONParser
 
 
 class ListingPagination(KeysetPagination):

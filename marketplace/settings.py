@@ -68,6 +68,7 @@ TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 
 MIDDLEWARE = [
     "marketplace.client_address.ClientAddressMiddleware",
+    "marketplace.text_input.RefuseNulInQueryMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "marketplace.security.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -370,7 +371,13 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     # JSON, where a body of the wrong shape is a 400; forms and multipart only where a file is
     # uploaded (their views say so): a malformed form body reads as no fields, a silent no-op.
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["marketplace.text_input.JSONParser"],
+    # The browsable API's pages carry inline styles the Content-Security-Policy refuses: JSON
+    # only in production, the browsable pages while developing.
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        *(["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
+    ],
     "DEFAULT_SCHEMA_CLASS": "marketplace.schema.AutoSchema",
     # REMOTE_ADDR is the real client address (marketplace.client_address): never trust XFF here.
     # Log-in and sign-up are limited by accounts.lockout and accounts.limits, not by DRF

@@ -39,6 +39,7 @@ print(json.dumps({
     "SECURE_HSTS_INCLUDE_SUBDOMAINS": settings.SECURE_HSTS_INCLUDE_SUBDOMAINS,
     "SECURE_HSTS_PRELOAD": settings.SECURE_HSTS_PRELOAD,
     "SECURE_PROXY_SSL_HEADER": settings.SECURE_PROXY_SSL_HEADER,
+    "API_RENDERERS": settings.REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"],
 }, default=str))
 """
 
@@ -111,6 +112,12 @@ def test_production_with_a_secret_key_and_hosts_imports_and_is_secure():
     assert (
         values["STATICFILES_BACKEND"] == "whitenoise.storage.CompressedManifestStaticFilesStorage"
     )
+    # The browsable API's inline styles break the Content-Security-Policy: JSON only.
+    assert values["API_RENDERERS"] == ["rest_framework.renderers.JSONRenderer"]
+
+
+def test_the_browsable_api_is_there_while_developing():
+    assert "rest_framework.renderers.BrowsableAPIRenderer" in _settings_with()["API_RENDERERS"]
 
 
 def test_production_asks_browsers_for_https_for_a_year():
