@@ -6,7 +6,7 @@ from django.db.models import Value
 
 from favorites.selectors import with_favorite_flag
 from favorites.services import favorites_notify_price_cut
-from listings import hooks, services
+from listings import hooks
 from listings.models import Listing, ListingPriceChange
 from tests.listings.factories import ListingFactory
 
@@ -32,7 +32,13 @@ def test_registering_the_same_flag_again_is_harmless_and_another_under_its_name_
     assert hooks.viewer_flags()[0].annotate is with_favorite_flag
 
 
-def test_a_receivers_error_is_the_callers_and_the_cut_is_not_recorded(monkeypatch):
+def cut_through_the_api(api_client, listing, price):
+    """An agent changes the price the way the app does (the service asks for no more)."""
+    api_client.force_authenticate(listing.agent)
+    return api_client.patch(f"/api/v1/listings/{listing.pk}/", {"price": price}, format="json")
+
+
+def test_a_receivers_error_is_the_callers_and_the_cut_is_not_recorded(api_client, monkeypatch):
     listing = ListingFactory(price=46_000)
 
     def refuse(*, listing, change):
@@ -41,13 +47,13 @@ def test_a_receivers_error_is_the_callers_and_the_cut_is_not_recorded(monkeypatc
     monkeypatch.setattr(hooks, "_price_cut_receivers", [refuse])
 
     with pytest.raises(RuntimeError, match="receiver failed"):
-        services.listing_update(listing=listing, data={"price": 41_000})
+        cut_through_the_api(api_client, listing, 41_000)
 
     assert not ListingPriceChange.objects.exists()
     assert Listing.objects.get(pk=listing.pk).price == 46_000
 
 
-def test_receivers_hear_of_cuts_in_order_with_the_recorded_change(monkeypatch):
+def test_receivers_hear_of_cuts_in_order_with_the_recorded_change(api_client, monkeypatch):
     listing = ListingFactory(price=46_000)
     heard = []
     monkeypatch.setattr(
@@ -59,8 +65,8 @@ def test_receivers_hear_of_cuts_in_order_with_the_recorded_change(monkeypatch):
         ],
     )
 
-    services.listing_update(listing=listing, data={"price": 41_000})
-    services.listing_update(listing=listing, data={"price": 45_000})  # a raise: no one hears
+    assert cut_through_the_api(api_client, listing, 41_000).status_code == 200
+    assert cut_through_the_api(api_client, listing, 45_000).status_code == 200  # a raise: unheard
 
     change = ListingPriceChange.objects.get(new_price=41_000)
     assert heard == [("first", 46_000, 41_000), ("second", change.pk, listing.pk)]
