@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from accounts import hooks
 from accounts.models import AgentProfile, User
 
 
@@ -47,7 +48,6 @@ class AgentProfileSerializer(serializers.ModelSerializer):
 
 class MeSerializer(serializers.ModelSerializer):
     agent_profile = AgentProfileSerializer(read_only=True, allow_null=True)
-    unread_notifications = serializers.SerializerMethodField()
 
     class Meta:
         model = User
@@ -60,11 +60,11 @@ class MeSerializer(serializers.ModelSerializer):
             "role",
             "language",
             "agent_profile",
-            "unread_notifications",
         ]
         read_only_fields = fields
 
-    def get_unread_notifications(self, user) -> int:
-        from notifications.selectors import unread_notification_count
-
-        return unread_notification_count(user)
+    def get_fields(self):
+        fields = super().get_fields()
+        for name, make_field in hooks.me_fields():
+            fields[name] = make_field()
+        return fields

@@ -39,8 +39,8 @@ def _setup(workdir: Path, *, photos: bool = True) -> None:
     from django.conf import settings
     from django.core.management import call_command
 
+    from demo.loading import load_demo
     from listings import demo
-    from listings.demo import load_demo
 
     # The demo users are only ever force_login'ed here: hashing their passwords slowly (PBKDF2,
     # most of the demo's set-up time) buys nothing.

@@ -17,8 +17,8 @@ from django.utils import timezone
 from accounts.models import AgentProfile, User
 from accounts.services import user_make_agent
 from listings.demo_photos import draw_room
-from listings.models import City, District, Listing, ListingPriceChange
-from listings.services import listing_update, photo_add
+from listings.models import City, District, Listing
+from listings.services import photo_add
 
 # Photos per listing in turn: many listings have none or one, a few have several.
 PHOTOS_BY_SLOT = [1, 0, 3, 0, 0, 1, 0, 0, 0, 0]
@@ -288,10 +288,13 @@ def _user(username: str, first_name: str, last_name: str, **extra) -> tuple[User
 
 
 @transaction.atomic
-def load_demo(*, seed: int = 2026) -> dict[str, int]:
-    """Create the demo cities, people and listings; running it again changes nothing."""
+def load_listings_demo(*, seed: int = 2026, now=None) -> dict[str, int]:
+    """Create the demo cities, people and listings; running it again changes nothing.
+
+    The other apps' demo rows build on these (demo/loading.py calls each app's in turn).
+    """
     rng = random.Random(seed)
-    now = timezone.now()
+    now = now or timezone.now()
     cities = _cities()
     districts = {slug: list(city.districts.order_by("name")) for slug, city in cities.items()}
 
@@ -326,11 +329,7 @@ def load_demo(*, seed: int = 2026) -> dict[str, int]:
         created_listings += len(new_listings)
         _add_photos(rng, new_listings)
 
-    _demo_favorites_and_price_cuts(now)
-    from alerts.demo import load_demo_saved_searches  # the alerts app's own demo rows
-
-    load_demo_saved_searches()
-
+    _demo_left_market_at(now)
     return {
         "cities": City.objects.count(),
         "listings_created": created_listings,
@@ -338,50 +337,10 @@ def load_demo(*, seed: int = 2026) -> dict[str, int]:
     }
 
 
-# --- saved flats and price cuts ---------------------------------------------------------------
-
-FAVORITES_PER_BUYER = 6
-PRICE_CUT_EVERY = 20  # every 20th active listing had its price cut...
-PRICE_CUT_DAYS_AGO = [2, 9, 20, 40]  # ...this long ago, in turn (14 days and less: marked)
-
-
-def _demo_favorites_and_price_cuts(now) -> None:
-    """Each demo buyer saved a few flats (one since sold), then some prices were cut.
-
-    The cuts go through `listing_update`, so buyers who saved those flats are notified; a
-    listing already with a price history is left alone, so running again changes nothing.
-    """
-    from favorites.models import Favorite
-    from favorites.services import favorite_add
-
-    # Generated off the market: say when they left, halfway between publication and now.
+def _demo_left_market_at(now) -> None:
+    """Generated off the market: say when they left, halfway between publication and now."""
     for listing in Listing.objects.filter(
         status__in=[Listing.Status.SOLD, Listing.Status.WITHDRAWN], left_market_at__isnull=True
     ).exclude(published_at=None):
         listing.left_market_at = listing.published_at + (now - listing.published_at) / 2
         listing.save(update_fields=["left_market_at"])
-
-    active = list(Listing.objects.active().order_by("id"))
-    sold = Listing.objects.filter(status=Listing.Status.SOLD).order_by("id").first()
-    to_cut = []
-    for number, (username, _first_name, _last_name) in enumerate(BUYERS):
-        buyer = User.objects.get(username=username)
-        saved = active[number * 7 :: 21][:FAVORITES_PER_BUYER]
-        for listing in saved:
-            favorite_add(user=buyer, listing=listing)
-        if sold is not None:  # saved while it was for sale
-            Favorite.objects.get_or_create(user=buyer, listing=sold)
-        to_cut += saved[:2]
-    to_cut += [listing for listing in active[::PRICE_CUT_EVERY] if listing not in to_cut]
-
-    for number, listing in enumerate(to_cut):
-        if ListingPriceChange.objects.filter(listing=listing).exists():
-            continue
-        cut = max(18_000, round(listing.price * 0.93, -2))
-        if cut >= listing.price:
-            continue
-        listing_update(listing=listing, data={"price": cut})
-        days_ago = PRICE_CUT_DAYS_AGO[number % len(PRICE_CUT_DAYS_AGO)]
-        ListingPriceChange.objects.filter(listing=listing).update(
-            changed_at=max(listing.published_at, now - timedelta(days=days_ago))
-        )

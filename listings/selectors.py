@@ -6,7 +6,7 @@ from django.core.cache import cache
 from django.db.models import Count
 from django.http import Http404
 
-from favorites.selectors import with_favorite_flag
+from listings import hooks
 from listings.aggregates import Median
 from listings.filters import ListingFilterSet
 from listings.models import City, Listing
@@ -73,7 +73,7 @@ def listing_search(*, params, user=None) -> ListingFilterSet:
     """Public search over active listings; the caller reads `.qs`, `.form` and `.errors`.
 
     The filter set is always bound, so no parameters at all is a valid search for everything.
-    With a user, each card also knows whether that user saved it (in the same query).
+    With a user, each card also carries the viewer flags (hooks), in the same query.
     """
     return ListingFilterSet(params, queryset=listing_cards(user=user).active())
 
@@ -83,9 +83,9 @@ def listing_newest(*, limit: int = 6, user=None) -> list[Listing]:
 
 
 def listing_cards(*, user=None):
-    """Listings with what a card shows, and whether `user` saved each."""
+    """Listings with what a card shows, and with a user, what the viewer flags say for them."""
     cards = Listing.objects.for_cards()
-    return cards if user is None else with_favorite_flag(cards, user=user)
+    return cards if user is None else hooks.with_viewer_flags(cards, user=user)
 
 
 def listing_photos_visible_to(user, listing_id: int) -> bool:
@@ -112,4 +112,4 @@ def listing_detail_queryset(*, user):
         .with_price_cut_mark()
         .with_price_history()
     )
-    return with_favorite_flag(listings, user=user)
+    return hooks.with_viewer_flags(listings, user=user)

@@ -2,6 +2,7 @@ from django.utils.functional import cached_property, lazy
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from listings import hooks
 from listings.models import City, District, Listing, ListingPhoto, ListingPriceChange
 from listings.services import EDITABLE_FIELDS
 from photos.processing import VARIANT_WIDTHS
@@ -138,11 +139,6 @@ class ListingListSerializer(serializers.ModelSerializer):
         default=False,
         help_text="The latest price change, within the last 14 days, was a cut.",
     )
-    is_favorite = serializers.BooleanField(
-        read_only=True,
-        default=False,
-        help_text="Saved by the signed-in buyer; false for everyone else.",
-    )
 
     class Meta:
         model = Listing
@@ -166,9 +162,14 @@ class ListingListSerializer(serializers.ModelSerializer):
             "agent",
             "cover",
             "price_cut_recently",
-            "is_favorite",
         ]
         read_only_fields = fields
+
+    def get_fields(self):
+        fields = super().get_fields()
+        for flag in hooks.viewer_flags():
+            fields[flag.name] = flag.field()
+        return fields
 
     def to_representation(self, listing):
         # The search list is the hottest endpoint: build the dict directly instead of walking
@@ -202,7 +203,7 @@ class ListingListSerializer(serializers.ModelSerializer):
             },
             "cover": absolute_variant(self.context.get("request"), listing.cover_thumbnail),
             "price_cut_recently": bool(getattr(listing, "price_cut_recently", False)),
-            "is_favorite": bool(getattr(listing, "is_favorite", False)),
+            **{name: bool(getattr(listing, name, False)) for name in self._viewer_flag_names},
         }
 
     @extend_schema_field(VariantSerializer(allow_null=True))
@@ -212,6 +213,10 @@ class ListingListSerializer(serializers.ModelSerializer):
     @cached_property
     def _published_at(self):
         return serializers.DateTimeField()
+
+    @cached_property
+    def _viewer_flag_names(self) -> list[str]:
+        return [flag.name for flag in hooks.viewer_flags()]
 
 
 class ListingPriceChangeSerializer(serializers.ModelSerializer):
@@ -229,7 +234,6 @@ class ListingDetailSerializer(ListingListSerializer):
     heating_label = serializers.CharField(source="get_heating_display", read_only=True)
     condition_label = serializers.CharField(source="get_condition_display", read_only=True)
     city_median_price_per_m2 = serializers.SerializerMethodField()
-    agent_median_response_seconds = serializers.SerializerMethodField()
     photos = serializers.SerializerMethodField()
     expires_at = serializers.SerializerMethodField()
 
@@ -244,7 +248,6 @@ class ListingDetailSerializer(ListingListSerializer):
             "condition_label",
             "has_ownership_certificate",
             "city_median_price_per_m2",
-            "agent_median_response_seconds",
             "photos",
             "created_at",
             "updated_at",
@@ -263,6 +266,12 @@ class ListingDetailSerializer(ListingListSerializer):
         help_text="Whole days since first publication, until it left the market if it has.",
     )
 
+    def get_fields(self):
+        fields = super().get_fields()
+        for name, make_field in hooks.detail_fields():
+            fields[name] = make_field()
+        return fields
+
     @extend_schema_field(ListingPriceChangeSerializer(many=True))
     def get_price_history(self, listing):
         changes = getattr(listing, "price_history", None)
@@ -280,13 +289,6 @@ class ListingDetailSerializer(ListingListSerializer):
             return None
         expires_at = listing.expires_at
         return serializers.DateTimeField().to_representation(expires_at) if expires_at else None
-
-    @extend_schema_field(serializers.IntegerField(allow_null=True))
-    def get_agent_median_response_seconds(self, listing):
-        """How long the agent usually takes to answer a buyer's first message (last 90 days)."""
-        from messaging.selectors import agent_median_response_seconds
-
-        return agent_median_response_seconds(listing.agent_id)
 
     @extend_schema_field(ListingPhotoSerializer(many=True))
     def get_photos(self, listing):

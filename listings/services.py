@@ -13,6 +13,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from listings import hooks
 from listings.models import Listing, ListingPhoto, ListingPriceChange
 from marketplace.tasks import enqueue_or_leave_for_sweep
 from photos import pipeline as photo_pipeline
@@ -144,17 +145,15 @@ def _track_market_exit(listing: Listing, old_status: str) -> None:
 
 
 def _record_price_change(listing: Listing, *, old_price: int | None) -> None:
-    """Keep the change (not the first price, not an unchanged one) and tell those who saved the
-    flat about a cut, in this transaction."""
+    """Keep the change (not the first price, not an unchanged one) and announce a cut of a flat
+    on the market to the apps that listen (hooks), in this transaction."""
     if old_price is None or old_price == listing.price:
         return
-    from favorites.services import favorites_notify_price_cut
-
     change = ListingPriceChange.objects.create(
         listing=listing, old_price=old_price, new_price=listing.price, changed_at=timezone.now()
     )
     if change.is_cut and listing.is_public:
-        favorites_notify_price_cut(listing=listing, change=change)
+        hooks.announce_price_cut(listing=listing, change=change)
 
 
 @transaction.atomic

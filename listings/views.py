@@ -5,6 +5,7 @@ from django.views.decorators.http import require_GET
 
 from listings import selectors
 from listings.filters import ListingFilterSet
+from listings.pages import render_listing_detail
 
 
 @require_GET
@@ -44,28 +45,3 @@ def search(request):
 @require_GET
 def detail(request, listing_id: int):
     return render_listing_detail(request, listing_id)
-
-
-def render_listing_detail(request, listing_id: int, message_form=None, status: int = 200):
-    """The listing page; messaging renders it again with its form when a message is refused."""
-    from messaging.forms import MessageForm
-    from messaging.selectors import agent_median_response_seconds, existing_conversation
-    from messaging.views import draft_key
-
-    listing = selectors.listing_for_viewer(listing_id=listing_id, user=request.user)
-    market = selectors.city_market_stats().get(listing.city_id)
-    if message_form is None:
-        draft = request.session.get(draft_key(listing.pk), "")
-        message_form = MessageForm(initial={"body": draft})
-    return render(
-        request,
-        "listings/detail.html",
-        {
-            "listing": listing,
-            "city_median": market.median_price_per_m2 if market else None,
-            "message_form": message_form,
-            "conversation": existing_conversation(user=request.user, listing=listing),
-            "response_seconds": agent_median_response_seconds(listing.agent_id),
-        },
-        status=status,
-    )

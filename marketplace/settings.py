@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "favorites",
     "renovations",
     "alerts",
+    "demo",
 ]
 
 # Addresses (or networks) of the reverse proxies in front of the app, e.g. "10.0.0.5,10.0.1.0/24".

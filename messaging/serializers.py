@@ -5,6 +5,7 @@ from listings.models import Listing
 from listings.serializers import VariantSerializer, absolute_variant
 from marketplace.fields import ObjectIdRelatedField
 from messaging.models import Conversation, Message
+from messaging.selectors import agent_median_response_seconds
 from messaging.services import MAX_BODY
 
 
@@ -93,3 +94,19 @@ class ConversationSerializer(serializers.ModelSerializer):
                 conversation.last_message_sent_at
             ),
         }
+
+
+class AgentResponseSecondsField(serializers.IntegerField):
+    """The listing detail's `agent_median_response_seconds` (registered in apps.py)."""
+
+    def __init__(self):
+        super().__init__(
+            source="*",
+            read_only=True,
+            allow_null=True,
+            help_text="How long the agent usually takes to answer a buyer's first message, in "
+            "seconds (the median over the last 90 days); null when none was answered.",
+        )
+
+    def to_representation(self, listing):
+        return agent_median_response_seconds(listing.agent_id)

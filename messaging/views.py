@@ -9,15 +9,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from listings.models import Listing
-from listings.views import render_listing_detail
+from listings.pages import render_listing_detail
 from messaging import selectors, services
-from messaging.forms import MessageForm
+from messaging.forms import MessageForm, draft_key
 
 INBOX_PAGE_SIZE = 30
-
-
-def draft_key(listing_id: int) -> str:
-    return f"message-draft:{listing_id}"
 
 
 @require_POST
@@ -40,7 +36,8 @@ def ask_agent(request, listing_id: int):
             request.session.pop(draft_key(listing.pk), None)
             flash.success(request, _("Sent. You will be told when the agent answers."))
             return redirect("messaging:conversation", conversation.pk)
-    return render_listing_detail(request, listing.pk, message_form=form, status=400)
+    # The page's "Message the agent" (templatetags/messaging.py) shows this form and its errors.
+    return render_listing_detail(request, listing.pk, context={"message_form": form}, status=400)
 
 
 @login_required

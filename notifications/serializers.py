@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
 from notifications.models import Kind, Notification
+from notifications.selectors import unread_notification_count
 
 
 class NotificationSerializer(serializers.ModelSerializer):
@@ -25,3 +26,13 @@ class EmailSettingsSerializer(serializers.Serializer):
 
 class MarkedReadSerializer(serializers.Serializer):
     marked_read = serializers.IntegerField()
+
+
+class UnreadNotificationsField(serializers.IntegerField):
+    """GET /me/'s `unread_notifications` (registered in apps.py)."""
+
+    def __init__(self):
+        super().__init__(source="*", read_only=True)
+
+    def to_representation(self, user):
+        return unread_notification_count(user)

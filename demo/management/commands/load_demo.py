@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 
-from listings.demo import AGENTS, BUYERS, DEMO_PASSWORD, load_demo
+from demo.loading import load_demo
+from listings.demo import AGENTS, BUYERS, DEMO_PASSWORD
 from renovations.demo import load_renovation_demo
 
 

@@ -1,0 +1,87 @@
+"""Where the apps above listings plug in, so that listings names none of them.
+
+listings is the base the marketplace apps are built on and imports none of them
+(docs/architecture.md, "Layers"). An app that adds to what listings shows, or wants to hear what
+happens to a listing, registers here at start-up (its AppConfig.ready); listings calls what is
+registered, in the order registered:
+
+- `register_viewer_flag`: a yes/no fact about a listing for the person looking (favorites:
+  `is_favorite`). It is annotated in the listings query itself, so cards cost no extra query,
+  and the API's list and detail show and document it.
+- `register_detail_field`: a read-only API field of one listing that another app computes
+  (messaging: `agent_median_response_seconds`).
+- `register_price_cut_receiver`: told of a price cut on a listing on the market, inside the
+  transaction that records it (favorites tells the buyers who saved the flat).
+
+Plain calls rather than Django signals: every listener is one grep away (`register_`), runs in
+the caller's transaction, and its error is the caller's error.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.core.exceptions import ImproperlyConfigured
+from django.db.models import QuerySet
+from rest_framework import serializers
+
+
+@dataclass(frozen=True)
+class ViewerFlag:
+    name: str
+    annotate: Callable[..., QuerySet]  # annotate(listings, user=user): listings with `name`
+    help_text: str
+
+    def field(self) -> serializers.BooleanField:
+        return serializers.BooleanField(read_only=True, default=False, help_text=self.help_text)
+
+
+# A callable returning a new read-only serializer field whose source is the listing ("*").
+FieldFactory = Callable[[], serializers.Field]
+PriceCutReceiver = Callable[..., object]  # receiver(listing=…, change=…)
+
+_viewer_flags: dict[str, ViewerFlag] = {}
+_detail_fields: dict[str, FieldFactory] = {}
+_price_cut_receivers: list[PriceCutReceiver] = []
+
+
+def _register(registry: dict, name: str, entry) -> None:
+    registered = registry.get(name)
+    if registered is not None and registered != entry:
+        raise ImproperlyConfigured(f"Listing field {name!r} is registered twice.")
+    registry[name] = entry
+
+
+def register_viewer_flag(name: str, annotate: Callable[..., QuerySet], *, help_text: str) -> None:
+    """Cards and the listing page carry `name`, annotated by `annotate(listings, user=user)`."""
+    _register(_viewer_flags, name, ViewerFlag(name, annotate, help_text))
+
+
+def viewer_flags() -> list[ViewerFlag]:
+    return list(_viewer_flags.values())
+
+
+def with_viewer_flags(listings: QuerySet, *, user) -> QuerySet:
+    for flag in _viewer_flags.values():
+        listings = flag.annotate(listings, user=user)
+    return listings
+
+
+def register_detail_field(name: str, make_field: FieldFactory) -> None:
+    """The API's listing detail shows `name`, computed by the field `make_field()` returns."""
+    _register(_detail_fields, name, make_field)
+
+
+def detail_fields() -> list[tuple[str, FieldFactory]]:
+    return list(_detail_fields.items())
+
+
+def register_price_cut_receiver(receiver: PriceCutReceiver) -> None:
+    if receiver not in _price_cut_receivers:
+        _price_cut_receivers.append(receiver)
+
+
+def announce_price_cut(*, listing, change) -> None:
+    """Tell every receiver, in the caller's transaction: their writes commit or roll back with
+    the price change itself."""
+    for receiver in _price_cut_receivers:
+        receiver(listing=listing, change=change)

@@ -1,0 +1,26 @@
+"""The listing page as a function other apps' views may answer with (views.py is URL handlers).
+
+The parts of the page other apps own come from their template tags (`{% load messaging %}`), so
+when one of them answers its own form with this page (messaging: a refused "Message the agent"
+gets the page back with the form and its errors), it passes what its tag reads in `context`;
+listings does not know what that is.
+"""
+
+from django.shortcuts import render
+
+from listings import selectors
+
+
+def render_listing_detail(request, listing_id: int, *, context=None, status: int = 200):
+    listing = selectors.listing_for_viewer(listing_id=listing_id, user=request.user)
+    market = selectors.city_market_stats().get(listing.city_id)
+    return render(
+        request,
+        "listings/detail.html",
+        {
+            **(context or {}),
+            "listing": listing,
+            "city_median": market.median_price_per_m2 if market else None,
+        },
+        status=status,
+    )
