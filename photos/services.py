@@ -92,7 +92,6 @@ def photos_storing() -> Iterator[Store]:
         stored.append(photo)
         photo.full_clean(exclude=["original"])
         photo.save()
-        photo_queue_processing(photo)
         return photo
 
     try:
@@ -102,3 +101,7 @@ def photos_storing() -> Iterator[Store]:
         for photo in stored:
             photo.original.storage.delete(photo.original.name)
         raise
+    # Queued past the block: run eagerly at its commit, a failing task would otherwise be taken
+    # for a failed store and delete the originals of committed rows.
+    for photo in stored:
+        photo_queue_processing(photo)
