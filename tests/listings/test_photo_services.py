@@ -438,7 +438,8 @@ def test_the_cover_is_the_chosen_ready_photo_else_the_first_ready_one(
 def test_editing_a_caption_while_the_photo_is_processed_keeps_the_processing(listing):
     photo = ListingPhotoFactory(listing=listing)
     read_by_the_form = ListingPhoto.objects.get(pk=photo.pk)
-    photo_pipeline.photo_process(model=ListingPhoto, photo_id=photo.pk)  # the worker finishes meanwhile
+    # the worker finishes meanwhile
+    photo_pipeline.photo_process(model=ListingPhoto, photo_id=photo.pk)
 
     services.photo_update(photo=read_by_the_form, data={"caption": "Kitchen"})
 
@@ -453,7 +454,8 @@ def test_deleting_a_photo_while_it_is_processed_leaves_no_files(
 ):
     photo = ListingPhotoFactory(listing=listing)
     read_by_the_view = ListingPhoto.objects.get(pk=photo.pk)
-    photo_pipeline.photo_process(model=ListingPhoto, photo_id=photo.pk)  # the worker finishes meanwhile
+    # the worker finishes meanwhile
+    photo_pipeline.photo_process(model=ListingPhoto, photo_id=photo.pk)
 
     with django_capture_on_commit_callbacks(execute=True):
         services.photo_delete(photo=read_by_the_view)

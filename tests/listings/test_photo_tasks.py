@@ -149,7 +149,9 @@ def test_a_lasting_storage_failure_ends_failed_with_a_reason(settings, monkeypat
 
     monkeypatch.setattr(photo_pipeline, "store_variants", broken_store)
 
-    assert process_photo.delay("listings.ListingPhoto", photo.pk).get() == ListingPhoto.Status.FAILED
+    assert (
+        process_photo.delay("listings.ListingPhoto", photo.pk).get() == ListingPhoto.Status.FAILED
+    )
 
     photo.refresh_from_db()
     assert photo.status == ListingPhoto.Status.FAILED
@@ -211,7 +213,9 @@ def test_a_file_that_kills_the_worker_ends_failed_after_the_attempt_cap(settings
     photo.refresh_from_db()
     assert (photo.status, photo.attempts) == (ListingPhoto.Status.PENDING, 3)
 
-    photo_pipeline.photo_process(model=ListingPhoto, photo_id=photo.pk)  # the next delivery gives up instead of looping
+    # the next delivery gives up instead of looping
+
+    photo_pipeline.photo_process(model=ListingPhoto, photo_id=photo.pk)
 
     photo.refresh_from_db()
     assert photo.status == ListingPhoto.Status.FAILED
