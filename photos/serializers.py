@@ -29,9 +29,9 @@ class PhotoVariantsSerializer(serializers.Serializer):
     large = VariantSerializer(allow_null=True)
 
 
+# A photo row with its `variants`; each app's serializer names its model and fields. (A comment,
+# not a docstring: the schema would give it to every photo component as its description.)
 class ProcessedPhotoSerializer(serializers.ModelSerializer):
-    """A photo row with its `variants`; each app's serializer names its model and fields."""
-
     variants = serializers.SerializerMethodField()
 
     @extend_schema_field(PhotoVariantsSerializer)
