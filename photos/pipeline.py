@@ -134,13 +134,13 @@ def photos_relocate(*, model: type[ProcessedPhoto], photo_ids: Iterable[int]) ->
     return moved
 
 
-def photos_relocate_misplaced(*, models: Iterable[type[ProcessedPhoto]] | None = None) -> int:
-    """The sweep: move the files of the photos stored where their model's rule says they do
-    not belong (`misplaced()`), at most PHOTO_RELOCATE_BATCH per model a run (the first run
-    after an upgrade may find thousands); every photo model unless `models` are named. Returns
-    how many moved; a model whose files cannot be moved does not stop the others."""
+def photos_relocate_misplaced() -> int:
+    """The sweep: move the files of every photo model's photos stored where its rule says they
+    do not belong (`misplaced()`), at most PHOTO_RELOCATE_BATCH per model a run (the first run
+    after an upgrade may find thousands). Returns how many moved; a model whose files cannot be
+    moved does not stop the others."""
     moved, failure = 0, None
-    for model in photo_models() if models is None else models:
+    for model in photo_models():
         batch = model.objects.misplaced().order_by("pk").values_list("pk", flat=True)
         count, error = _relocate_each(model, list(batch[: settings.PHOTO_RELOCATE_BATCH]))
         moved, failure = moved + count, failure or error
@@ -162,11 +162,11 @@ def _relocate_each(model, photo_ids) -> tuple[int, OSError | None]:
     return moved, failure
 
 
-def photos_requeue_stale(*, models: Iterable[type[ProcessedPhoto]] | None = None) -> int:
-    """The outbox sweep: queue again the photos whose task never ran (broker or worker down
-    when they came in), of every photo model unless `models` are named; returns how many."""
+def photos_requeue_stale() -> int:
+    """The outbox sweep: queue again the photos of every photo model whose task never ran
+    (broker or worker down when they came in); returns how many."""
     count = 0
-    for model in photo_models() if models is None else models:
+    for model in photo_models():
         for photo_id in model.objects.stale().values_list("pk", flat=True).iterator():
             photo_send_processing(model._meta.label, photo_id)
             count += 1
