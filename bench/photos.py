@@ -6,7 +6,7 @@ orientation 6 and an embedded ICC profile, all with GPS and capture time), adds 
 listing through listings.services.photo_add, then measures, in fresh worker processes forked
 from a parent that has Django and the tasks loaded (as a Celery prefork worker is):
 
-* the real task: listings.tasks.process_listing_photo.run(photo_id) (database, private
+* the real task: photos.tasks.process_photo.run("listings.ListingPhoto", photo_id) (database, private
   storage read, photos.processing.render_variants, six storage writes);
 * render_variants alone (no database, no storage);
 * plain Pillow without draft mode: open, exif_transpose, convert RGB, LANCZOS from full
@@ -302,6 +302,7 @@ def prepare_rows(args, specs: list[PhotoSpec]) -> list[int]:
     from accounts.services import user_make_agent
     from listings import services
     from listings.models import City, District, Listing, ListingPhoto
+    from photos import pipeline
 
     call_command("migrate", interactive=False, verbosity=0)
     if not args.database_url.startswith("sqlite"):
@@ -320,7 +321,8 @@ def prepare_rows(args, specs: list[PhotoSpec]) -> list[int]:
         agent.set_unusable_password()
         agent.save()
         user_make_agent(user=agent, agency_name="Bench")
-    send, services._send_processing = services._send_processing, lambda photo_id: None
+    send = pipeline.photo_send_processing
+    pipeline.photo_send_processing = lambda model_label, photo_id: None
     ids = []
     try:
         for start in range(0, len(specs), PHOTOS_PER_LISTING):
@@ -343,7 +345,7 @@ def prepare_rows(args, specs: list[PhotoSpec]) -> list[int]:
                 assert photo.status == ListingPhoto.Status.PENDING, photo.status
                 ids.append(photo.pk)
     finally:
-        services._send_processing = send
+        pipeline.photo_send_processing = send
     Listing.objects.exclude(photos__isnull=False).delete()
     return ids
 
@@ -485,7 +487,7 @@ class Job:
 
 
 class TaskJob(Job):
-    """listings.tasks.process_listing_photo's body, instrumented (the real code is still run)."""
+    """photos.tasks.process_photo's body, instrumented (the real code is still run)."""
 
     def __init__(self, recipe: Recipe | None = None):
         self.recipe = recipe
@@ -525,9 +527,9 @@ class TaskJob(Job):
         self.timer.parts.clear()
 
     def process(self, item):
-        from listings.tasks import process_listing_photo
+        from photos.tasks import process_photo
 
-        status = process_listing_photo.run(item)
+        status = process_photo.run("listings.ListingPhoto", item)
         assert status == "ready", f"photo {item}: {status}"
 
     def parts(self):
@@ -1448,7 +1450,7 @@ def main(argv=None) -> int:
         "  user + sys of the workers (all their threads) per photo; CPU / pyvips against the\n"
         "  1-thread pyvips run; RSS ready = after set-up and warm-up; peak RSS = ru_maxrss, the\n"
         "  largest worker, either run (includes pages shared with the parent, as `ps` shows).\n"
-        "  task = process_listing_photo.run(id): row lock, private-storage read, render_variants,\n"
+        "  task = process_photo.run(label, id): row lock, private-storage read, render_variants,\n"
         "  six private-storage writes (the listing is a draft), row update, the check that the\n"
         f"  files are where the listing's status says ({connection.vendor}, FileSystemStorage). Baselines read\n"
         "  the file and encode in memory. pyvips: thumbnail per size (shrink-on-load, lanczos3),\n"

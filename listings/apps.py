@@ -10,11 +10,11 @@ class ListingsConfig(AppConfig):
         from django.db.backends.signals import connection_created
 
         from listings.aggregates import register_sqlite_median
+        from listings.models import ListingPhoto
         from listings.selectors import listing_photos_visible_to
-        from listings.services import PHOTO_OWNER
         from photos.access import register_private_photos
 
         # SQLite has no MEDIAN aggregate; give every new SQLite connection one so
         # the embedded default runs the same single query as PostgreSQL.
         connection_created.connect(register_sqlite_median, dispatch_uid="walkup-sqlite-median")
-        register_private_photos(PHOTO_OWNER, listing_photos_visible_to)
+        register_private_photos(ListingPhoto.files_prefix, listing_photos_visible_to)

@@ -1,10 +1,7 @@
-import uuid
 from datetime import timedelta
-from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.storage import storages
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, OuterRef, Prefetch, Q, Subquery
@@ -408,27 +405,13 @@ class Listing(models.Model):
         return max(0, (until - self.published_at).days)
 
 
-def _private_storage():
-    return storages["private"]
-
-
-def _original_path(photo: "ListingPhoto", filename: str) -> str:
-    # The name people gave the file is not kept: it can say more than they mean to.
-    extension = Path(filename).suffix.lower()[:6]
-    return f"listings/{photo.listing_id}/originals/{uuid.uuid4().hex}{extension}"
-
-
-class ListingPhotoQuerySet(models.QuerySet):
-    def ready(self):
-        return self.filter(status=ListingPhoto.Status.READY)
-
-
 class ListingPhoto(ProcessedPhoto):
+    files_prefix = "listings"
+    files_object = "listing"
+    received_field = "created_at"
+
     listing = models.ForeignKey(
         Listing, on_delete=models.CASCADE, related_name="photos", verbose_name=_("listing")
-    )
-    original = models.FileField(
-        _("original file"), storage=_private_storage, upload_to=_original_path, max_length=255
     )
     caption = models.CharField(_("caption"), max_length=200, blank=True)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
@@ -436,8 +419,6 @@ class ListingPhoto(ProcessedPhoto):
         _("cover"), default=False, help_text=_("Shown on search cards. Otherwise the first photo.")
     )
     created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
-
-    objects = ListingPhotoQuerySet.as_manager()
 
     class Meta:
         ordering = ["position", "id"]
@@ -458,6 +439,12 @@ class ListingPhoto(ProcessedPhoto):
 
     def __str__(self):
         return self.caption or _("Photo %(number)s") % {"number": self.pk}
+
+    @classmethod
+    def public_photos(cls) -> Q:
+        """A listing's photos are public once it has been published, as its page is
+        (`Listing.photos_are_public`); a draft's are private to its agent."""
+        return Q(listing__in=Listing.objects.once_published().values("pk"))
 
 
 # --- price history ------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from rest_framework import serializers
 from listings import hooks
 from listings.models import City, District, Listing, ListingPhoto, ListingPriceChange
 from listings.services import EDITABLE_FIELDS
-from photos.processing import VARIANT_WIDTHS
+from photos.serializers import ProcessedPhotoSerializer, VariantSerializer, absolute_variant
 from photos.validation import upload_limits_text
 
 
@@ -64,32 +64,7 @@ class AgentSummarySerializer(serializers.Serializer):
         return bool(profile and profile.verified)
 
 
-class VariantSerializer(serializers.Serializer):
-    url = serializers.URLField(help_text="JPEG, read by every client.")
-    url_webp = serializers.URLField(help_text="WebP, smaller; use it where supported.")
-    width = serializers.IntegerField()
-    height = serializers.IntegerField()
-
-
-def absolute_variant(request, variant: dict | None) -> dict | None:
-    if variant is None or request is None:
-        return variant
-    return {
-        **variant,
-        "url": request.build_absolute_uri(variant["url"]),
-        "url_webp": request.build_absolute_uri(variant["url_webp"]),
-    }
-
-
-class PhotoVariantsSerializer(serializers.Serializer):
-    thumb = VariantSerializer(allow_null=True)
-    medium = VariantSerializer(allow_null=True)
-    large = VariantSerializer(allow_null=True)
-
-
-class ListingPhotoSerializer(serializers.ModelSerializer):
-    variants = serializers.SerializerMethodField()
-
+class ListingPhotoSerializer(ProcessedPhotoSerializer):
     class Meta:
         model = ListingPhoto
         fields = [
@@ -105,11 +80,6 @@ class ListingPhotoSerializer(serializers.ModelSerializer):
             "variants",
         ]
         read_only_fields = fields
-
-    @extend_schema_field(PhotoVariantsSerializer)
-    def get_variants(self, photo):
-        request = self.context.get("request")
-        return {name: absolute_variant(request, photo.variant(name)) for name in VARIANT_WIDTHS}
 
 
 class PhotoUploadSerializer(serializers.Serializer):

@@ -4,9 +4,8 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
@@ -17,14 +16,10 @@ from listings import hooks
 from listings.models import Listing, ListingPhoto, ListingPriceChange
 from marketplace.tasks import enqueue_or_leave_for_sweep
 from photos import pipeline as photo_pipeline
-from photos.processing import VARIANT_WIDTHS
-from photos.services import photo_uploads_check, photo_uploads_record
+from photos.services import photo_uploads_check, photo_uploads_record, photos_storing
 from photos.validation import check_image_upload
-from photos.variants import PRIVATE, PUBLIC, stored_outside
 
 Status = Listing.Status
-# The first folder of this app's variant names, registered with photos.access (apps.py).
-PHOTO_OWNER = "listings"
 
 ALLOWED_STATUS_CHANGES: dict[str, set[str]] = {
     Status.DRAFT: {Status.ACTIVE, Status.WITHDRAWN},
@@ -222,52 +217,23 @@ def photos_add(
     if errors:
         raise ValidationError({"image": errors})
 
-    stored = []
-    try:
-        with transaction.atomic():
-            photo_uploads_record(user=by, count=len(checked_uploads), field="image")
-            last = listing.photos.order_by("-position").values_list("position", flat=True).first()
-            for offset, checked in enumerate(checked_uploads):
-                photo = ListingPhoto(
+    with photos_storing() as store:
+        photo_uploads_record(user=by, count=len(checked_uploads), field="image")
+        last = listing.photos.order_by("-position").values_list("position", flat=True).first()
+        stored = [
+            store(
+                ListingPhoto(
                     listing=listing,
                     caption=caption,
-                    content_hash=checked.sha256,
-                    width=checked.width,
-                    height=checked.height,
                     position=(0 if last is None else last + 1) + offset,
-                )
-                photo.original.save(
-                    f"original{checked.extension}", ContentFile(checked.content), save=False
-                )
-                stored.append(photo)
-                photo.full_clean(exclude=["original"])
-                photo.save()
-    except Exception:
-        for photo in stored:
-            photo.original.storage.delete(photo.original.name)
-        raise
-    for photo in stored:
-        # After the outermost commit (at once when there is none): a worker must find the row.
-        _queue_processing(photo.pk)
+                ),
+                checked,
+            )
+            for offset, checked in enumerate(checked_uploads)
+        ]
     for photo in stored:
         photo.refresh_from_db()  # eager processing may have finished at commit
     return PhotosAdded(stored, duplicates)
-
-
-def photo_process(*, photo_id: int) -> ListingPhoto | None:
-    """Make the variants a photo is missing (the task's work); a second run does nothing."""
-    return photo_pipeline.photo_process(
-        model=ListingPhoto,
-        photo_id=photo_id,
-        prefix=lambda photo: photo_pipeline.variant_prefix(PHOTO_OWNER, photo.listing_id, photo.pk),
-        storage_for=photo_storage_for,
-    )
-
-
-def photo_storage_for(photo: ListingPhoto) -> str:
-    """Public storage once the listing has been published; private while it is a draft."""
-    published = Listing.objects.once_published().filter(pk=photo.listing_id).exists()
-    return PUBLIC if published else PRIVATE
 
 
 def listing_photos_relocate(*, listing_id: int) -> int:
@@ -275,24 +241,7 @@ def listing_photos_relocate(*, listing_id: int) -> int:
     it crosses the draft/published line); returns how many photos moved. Safe to run twice."""
     photo_ids = ListingPhoto.objects.filter(listing_id=listing_id).exclude(variants={})
     return photo_pipeline.photos_relocate(
-        model=ListingPhoto,
-        photo_ids=list(photo_ids.values_list("pk", flat=True)),
-        storage_for=photo_storage_for,
-    )
-
-
-def listing_photos_relocate_misplaced() -> int:
-    """The sweep: move the photos whose files are not where their listing's status says, at most
-    PHOTO_RELOCATE_BATCH a run (the first run after an upgrade may find thousands)."""
-    published = Listing.objects.once_published().values("pk")
-    names = tuple(VARIANT_WIDTHS)
-    misplaced = ListingPhoto.objects.filter(
-        (Q(listing__in=published) & stored_outside(PUBLIC, names))
-        | (~Q(listing__in=published) & stored_outside(PRIVATE, names))
-    )
-    batch = misplaced.order_by("pk").values_list("pk", flat=True)[: settings.PHOTO_RELOCATE_BATCH]
-    return photo_pipeline.photos_relocate(
-        model=ListingPhoto, photo_ids=list(batch), storage_for=photo_storage_for
+        model=ListingPhoto, photo_ids=list(photo_ids.values_list("pk", flat=True))
     )
 
 
@@ -355,25 +304,8 @@ def photo_retry(*, photo: ListingPhoto) -> ListingPhoto:
     photo.failure_reason = ""
     photo.attempts = 0
     photo.save(update_fields=["status", "failure_reason", "attempts"])
-    _queue_processing(photo.pk)
+    photo_pipeline.photo_queue_processing(photo)
     return photo
-
-
-def photos_requeue_stale() -> int:
-    """Queue again the photos whose task never ran (broker or worker down when they came in)."""
-    return photo_pipeline.photos_requeue_stale(
-        model=ListingPhoto, received_field="created_at", send=_send_processing
-    )
-
-
-def _queue_processing(photo_id: int) -> None:
-    transaction.on_commit(lambda: _send_processing(photo_id))
-
-
-def _send_processing(photo_id: int) -> None:
-    from listings.tasks import process_listing_photo
-
-    enqueue_or_leave_for_sweep(process_listing_photo, photo_id, what=f"photo {photo_id}")
 
 
 # --- freshness ------------------------------------------------------------------------

@@ -18,27 +18,10 @@ def refresh_city_market_stats() -> dict[str, list]:
     return city_market_stats_as_json(city_market_stats_refresh())
 
 
-@shared_task(bind=True, **PHOTO_TASK)
-def process_listing_photo(self, photo_id: int) -> str:
-    """Make a photo's missing variants; safe to run twice, quiet if the photo is gone."""
-    photo = services.photo_process(photo_id=photo_id)
-    return photo.status if photo else "gone"
-
-
-@shared_task(soft_time_limit=60, time_limit=90)
-def requeue_stale_photos() -> int:
-    return services.photos_requeue_stale()
-
-
 @shared_task(bind=True, **{**PHOTO_TASK, "soft_time_limit": 240, "time_limit": 300})
 def relocate_listing_photos(self, listing_id: int) -> int:
     """Move a listing's photo files after it was published or taken back into draft."""
     return services.listing_photos_relocate(listing_id=listing_id)
-
-
-@shared_task(**SWEEP_TASK)
-def relocate_misplaced_listing_photos() -> int:
-    return services.listing_photos_relocate_misplaced()
 
 
 # --- freshness: idempotent sweeps, so running one twice or late changes nothing more ---------

@@ -326,24 +326,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notifications.tasks.send_due_notification_emails",
         "schedule": 60.0,
     },
-    # The outbox sweep: photos whose task never reached a worker (Redis or the worker was down).
+    # The outbox sweep: photos whose task never reached a worker (Redis or the worker was down),
+    # of every photo model (listings, renovation updates and receipts).
     "requeue-stale-photos": {
-        "task": "listings.tasks.requeue_stale_photos",
-        "schedule": 600.0,
-    },
-    # The same sweep for renovation update and receipt photos.
-    "requeue-stale-renovation-photos": {
-        "task": "renovations.tasks.requeue_stale_renovation_photos",
+        "task": "photos.tasks.requeue_stale_photos",
         "schedule": 600.0,
     },
     # Photo files in the wrong storage: a listing's move task that never ran, a photo processed
     # while its listing changed, and the public files of deployments older than private storage.
-    "relocate-misplaced-listing-photos": {
-        "task": "listings.tasks.relocate_misplaced_listing_photos",
-        "schedule": 600.0,
-    },
-    "relocate-misplaced-renovation-photos": {
-        "task": "renovations.tasks.relocate_misplaced_renovation_photos",
+    "relocate-misplaced-photos": {
+        "task": "photos.tasks.relocate_misplaced_photos",
         "schedule": 600.0,
     },
     # Saved-search alerts: active listings that newly match a saved search (alerts app).
@@ -412,7 +404,7 @@ SPECTACULAR_SETTINGS = {
     "PATH_CONVERTER_OVERRIDES": {"id": OBJECT_ID_SCHEMA},
     "ENUM_NAME_OVERRIDES": {
         "ListingStatusEnum": "listings.models.Listing.Status",
-        "PhotoStatusEnum": "listings.models.ListingPhoto.Status",
+        "PhotoStatusEnum": "photos.models.ProcessedPhoto.Status",
         "RenovationStatusEnum": "renovations.models.RenovationProject.Status",
         "RenovationTaskStatusEnum": "renovations.models.Task.Status",
         "RenovationRoleEnum": "renovations.models.Role",

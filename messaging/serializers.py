@@ -2,11 +2,11 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from listings.models import Listing
-from listings.serializers import VariantSerializer, absolute_variant
 from marketplace.fields import ObjectIdRelatedField
 from messaging.models import Conversation, Message
 from messaging.selectors import agent_median_response_seconds
 from messaging.services import MAX_BODY
+from photos.serializers import VariantSerializer, absolute_variant
 
 
 class MessageSerializer(serializers.ModelSerializer):

@@ -1,9 +1,9 @@
 """Who may see a private photo file: the app that owns it decides, through a small registry.
 
 photos is the base layer and names no app above it. An app registers, at start-up
-(AppConfig.ready), the prefix its variant names start with (photos.pipeline.variant_prefix)
-and a check `can_view(user, object_id) -> bool`: listings by the listing's visibility,
-renovations by project membership. A name that is not a variant of a registered prefix, or a
+(AppConfig.ready), the prefix its file names start with (its photo model's `files_prefix`: the
+variants are in `<prefix>/<object id>/<photo id>/`) and a check `can_view(user, object_id) ->
+bool`: listings by the listing's visibility, renovations by project membership. A name that is not a variant of a registered prefix, or a
 user the check refuses, is a 404 for the view, never a hint that the file exists.
 """
 

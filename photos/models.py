@@ -1,19 +1,78 @@
-"""The columns every processed photo has, whichever app owns it (see photos/pipeline.py)."""
+"""The columns and rules every processed photo has, whichever app owns it (see photos/pipeline.py).
 
+A photo-bearing app plugs in with a concrete model and nothing else: it subclasses
+`ProcessedPhoto`, names the first folder of its files and the object they belong to, and registers
+who may see them with photos.access. Storing, processing, the sweeps and the API's variants are
+the same code for every such model.
+"""
+
+import uuid
+from datetime import timedelta
+from pathlib import Path
+from typing import ClassVar
+
+from django.apps import apps
 from django.conf import settings
+from django.core.files.storage import storages
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from photos.variants import variant_payload
+from photos.processing import VARIANT_WIDTHS
+from photos.variants import PRIVATE, PUBLIC, stored_outside, variant_payload
+
+
+def private_storage():
+    """Originals are never served (they carry GPS and other metadata): the private storage."""
+    return storages[PRIVATE]
+
+
+def original_upload_to(photo: "ProcessedPhoto", filename: str) -> str:
+    # The name people gave the file is not kept: it can say more than they mean to.
+    extension = Path(filename).suffix.lower()[:6]
+    return f"{photo.files_folder}/originals/{uuid.uuid4().hex}{extension}"
+
+
+class ProcessedPhotoQuerySet(models.QuerySet):
+    def ready(self):
+        return self.filter(status=ProcessedPhoto.Status.READY)
+
+    def stale(self):
+        """Pending photos whose task never ran (broker or worker down when they came in)."""
+        cutoff = timezone.now() - timedelta(seconds=settings.PHOTO_STALE_AFTER_SECONDS)
+        return self.filter(
+            status=ProcessedPhoto.Status.PENDING,
+            attempts__lt=settings.PHOTO_MAX_ATTEMPTS,
+            **{f"{self.model.received_field}__lt": cutoff},
+        )
+
+    def misplaced(self):
+        """Photos with variant files outside the storage their model's rule names."""
+        names = tuple(VARIANT_WIDTHS)
+        public = self.model.public_photos()
+        if public is None:
+            return self.filter(stored_outside(PRIVATE, names))
+        return self.filter(
+            (public & stored_outside(PUBLIC, names)) | (~public & stored_outside(PRIVATE, names))
+        )
 
 
 class ProcessedPhoto(models.Model):
-    """A photo whose private original is made into public variants by the pipeline.
+    """A photo whose private original is made into web variants by the pipeline.
 
-    A concrete model adds what it belongs to, its `original` FileField (on the private storage)
-    and when it was received.
+    A concrete model adds what it belongs to and when it was received, and says:
+    - `files_prefix`: the first folder of its files, the prefix its app registers with
+      photos.access (`<prefix>/<object id>/originals/…`, `<prefix>/<object id>/<photo id>/…`);
+    - `files_object`: the foreign key whose id is the second folder, the one the access check reads;
+    - `received_field`: when the server got it, for the sweep that queues stale photos again;
+    - `public_photos()`: which of its photos' variants belong in the public storage (cacheable
+      URLs), as a filter; None (the default) keeps them all private.
     """
+
+    files_prefix: ClassVar[str]
+    files_object: ClassVar[str]
+    received_field: ClassVar[str] = "received_at"
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Processing")
@@ -32,9 +91,35 @@ class ProcessedPhoto(models.Model):
     # {"thumb": {"width": 400, "height": 300, "webp": "<storage name>", "jpeg": "<storage name>"}, ...}
     variants = models.JSONField(_("variants"), default=dict, blank=True)
     processed_at = models.DateTimeField(_("processed at"), null=True, blank=True)
+    original = models.FileField(
+        _("original file"), storage=private_storage, upload_to=original_upload_to, max_length=255
+    )
+
+    objects = ProcessedPhotoQuerySet.as_manager()
 
     class Meta:
         abstract = True
+
+    @classmethod
+    def public_photos(cls) -> Q | None:
+        return None
+
+    @property
+    def files_folder(self) -> str:
+        object_id = getattr(self, self._meta.get_field(self.files_object).attname)
+        return f"{self.files_prefix}/{object_id}"
+
+    @property
+    def variants_folder(self) -> str:
+        """Where its variants are stored: photos.access reads the object id back from the name."""
+        return f"{self.files_folder}/{self.pk}"
+
+    def variant_storage(self) -> str:
+        """The storage its variant files belong in now: "default" (public) or "private"."""
+        public = self.public_photos()
+        if public is None:
+            return PRIVATE
+        return PUBLIC if type(self).objects.filter(public, pk=self.pk).exists() else PRIVATE
 
     def variant(self, name: str) -> dict | None:
         return variant_payload(self.variants, name)
@@ -43,6 +128,19 @@ class ProcessedPhoto(models.Model):
     def sizes(self) -> dict[str, dict | None]:
         """Each variant's URLs and size by name, for templates."""
         return {name: self.variant(name) for name in self.variants}
+
+
+def photo_models() -> list[type[ProcessedPhoto]]:
+    """Every installed photo model: what the shared task and sweeps work on."""
+    return [model for model in apps.get_models() if issubclass(model, ProcessedPhoto)]
+
+
+def photo_model(label: str) -> type[ProcessedPhoto]:
+    """The photo model named "app_label.ModelName"; LookupError for anything else."""
+    model = apps.get_model(label)
+    if not issubclass(model, ProcessedPhoto):
+        raise LookupError(f"{label} is not a photo model.")
+    return model
 
 
 class PhotoUpload(models.Model):

@@ -1,55 +1,36 @@
 """The life of any app's photo row after upload: variants made once, failures kept with a reason.
 
-A photo model has `original` (a private FileField), `content_hash`, `status` (a `Status` with
-PENDING, READY and FAILED), `failure_reason`, `attempts`, `width`, `height`, `captured_at`,
-`variants` (the JSON map `store_variants` returns) and `processed_at`.
-
-Where a photo's variant files belong is its app's decision, `storage_for(photo)`: "default"
-(public, cacheable URLs) or "private" (served through the access-checked view). Processing
-stores them there, and `photo_relocate` moves them when the answer changes (a listing
-published or taken back into draft).
+Works on any `photos.models.ProcessedPhoto` model: the row says where its variants are stored
+(`variants_folder`) and in which storage they belong (`variant_storage()`): "default" (public,
+cacheable URLs) or "private" (served through the access-checked view). Processing stores them
+there, and `photo_relocate` moves them when the answer changes (a listing published or taken
+back into draft).
 """
 
 import logging
-from collections.abc import Callable, Iterable
-from datetime import timedelta
+from collections.abc import Iterable
 from typing import TypeVar
 
 from django.conf import settings
-from django.db import models, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from marketplace.tasks import enqueue_or_leave_for_sweep
+from photos.models import ProcessedPhoto, photo_models
 from photos.processing import VARIANT_WIDTHS, ImageProcessingError, render_variants
 from photos.storage import copy_variants, delete_names, delete_variant_files, store_variants
 from photos.variants import variant_files
 
 logger = logging.getLogger(__name__)
 
-Photo = TypeVar("Photo", bound=models.Model)
-StorageFor = Callable[[models.Model], str]
+Photo = TypeVar("Photo", bound=ProcessedPhoto)
 
 
-def variant_prefix(owner: str, object_id: int, photo_id: int) -> str:
-    """The folder of a photo's variants: `<owner>/<object id>/<photo id>`.
-
-    `owner` is the prefix its app registered with photos.access, which reads the object id
-    back from the name to decide who may see the file.
-    """
-    return f"{owner}/{object_id}/{photo_id}"
-
-
-def photo_process(
-    *,
-    model: type[Photo],
-    photo_id: int,
-    prefix: Callable[[Photo], str],
-    storage_for: StorageFor,
-) -> Photo | None:
+def photo_process(*, model: type[Photo], photo_id: int) -> Photo | None:
     """Make the variants a photo is missing; a second run finds none missing and does nothing.
 
-    `prefix(photo)` names the folder its variants are stored in, `storage_for(photo)` the
-    storage, as things stand when the files are written.
+    The files go to the storage the photo belongs in as things stand when they are written.
     """
     with transaction.atomic():
         photo = model.objects.select_for_update().filter(pk=photo_id).first()
@@ -77,9 +58,9 @@ def photo_process(
         )
     stored = store_variants(
         rendered,
-        prefix=prefix(photo),
+        prefix=photo.variants_folder,
         content_hash=photo.content_hash,
-        storage_alias=storage_for(photo),
+        storage_alias=photo.variant_storage(),
     )
 
     with transaction.atomic():
@@ -96,7 +77,7 @@ def photo_process(
         current.save()
     # A listing published (or taken back) while we worked: its move found no variants to move,
     # so the files go where they belong now. Checked after our commit, so one of us sees both.
-    if photo_relocate(model=model, photo_id=photo_id, storage_for=storage_for):
+    if photo_relocate(model=model, photo_id=photo_id):
         current.refresh_from_db(fields=["variants"])
     return current
 
@@ -108,7 +89,7 @@ def photo_fail(photo: Photo, reason: str) -> Photo:
     return photo
 
 
-def photo_files_delete_after_commit(photo: models.Model) -> None:
+def photo_files_delete_after_commit(photo: ProcessedPhoto) -> None:
     """Once the caller's transaction commits, delete every file the row names."""
     variants = photo.variants
     original = [photo.original.name] if photo.original else []
@@ -116,8 +97,9 @@ def photo_files_delete_after_commit(photo: models.Model) -> None:
     transaction.on_commit(lambda: delete_names("private", original))
 
 
-def photo_relocate(*, model: type[Photo], photo_id: int, storage_for: StorageFor) -> bool:
-    """Move a photo's variant files to the storage `storage_for(photo)` names; True if moved.
+def photo_relocate(*, model: type[ProcessedPhoto], photo_id: int) -> bool:
+    """Move a photo's variant files to the storage it belongs in (`variant_storage()`); True if
+    moved.
 
     Copy, record, and delete the old files once that is committed, so the recorded URLs always
     work: while a just-published listing's photos are still private, the access-checked URL
@@ -129,7 +111,7 @@ def photo_relocate(*, model: type[Photo], photo_id: int, storage_for: StorageFor
         photo = model.objects.select_for_update().filter(pk=photo_id).first()
         if photo is None or not photo.variants:
             return False
-        target = storage_for(photo)
+        target = photo.variant_storage()
         if all(alias == target for alias, _name in variant_files(photo.variants)):
             return False
         old = photo.variants
@@ -140,37 +122,67 @@ def photo_relocate(*, model: type[Photo], photo_id: int, storage_for: StorageFor
     return True
 
 
-def photos_relocate(
-    *, model: type[Photo], photo_ids: Iterable[int], storage_for: StorageFor
-) -> int:
+def photos_relocate(*, model: type[ProcessedPhoto], photo_ids: Iterable[int]) -> int:
     """`photo_relocate` each photo; returns how many moved.
 
     A photo whose files cannot be moved (storage down, file missing) does not stop the others;
     the first such error is raised at the end, so the task is retried or the failure logged.
     """
-    moved, failure = 0, None
-    for photo_id in photo_ids:
-        try:
-            moved += photo_relocate(model=model, photo_id=photo_id, storage_for=storage_for)
-        except OSError as error:
-            logger.warning("Could not move the files of photo %s", photo_id, exc_info=True)
-            failure = failure or error
+    moved, failure = _relocate_each(model, photo_ids)
     if failure is not None:
         raise failure
     return moved
 
 
-def photos_requeue_stale(*, model: type[models.Model], received_field: str, send) -> int:
-    """Queue again the photos whose task never ran (broker or worker down when they came in):
-    `send(photo_id)` for each; returns how many."""
-    cutoff = timezone.now() - timedelta(seconds=settings.PHOTO_STALE_AFTER_SECONDS)
-    stale = model.objects.filter(
-        status=model.Status.PENDING,
-        attempts__lt=settings.PHOTO_MAX_ATTEMPTS,
-        **{f"{received_field}__lt": cutoff},
-    ).values_list("pk", flat=True)
+def photos_relocate_misplaced() -> int:
+    """The sweep: move the files of every photo model's photos stored where its rule says they
+    do not belong (`misplaced()`), at most PHOTO_RELOCATE_BATCH per model a run (the first run
+    after an upgrade may find thousands). Returns how many moved; a model whose files cannot be
+    moved does not stop the others."""
+    moved, failure = 0, None
+    for model in photo_models():
+        batch = model.objects.misplaced().order_by("pk").values_list("pk", flat=True)
+        count, error = _relocate_each(model, list(batch[: settings.PHOTO_RELOCATE_BATCH]))
+        moved, failure = moved + count, failure or error
+    if failure is not None:
+        raise failure
+    return moved
+
+
+def _relocate_each(model, photo_ids) -> tuple[int, OSError | None]:
+    moved, failure = 0, None
+    for photo_id in photo_ids:
+        try:
+            moved += photo_relocate(model=model, photo_id=photo_id)
+        except OSError as error:
+            logger.warning(
+                "Could not move the files of %s %s", model._meta.label, photo_id, exc_info=True
+            )
+            failure = failure or error
+    return moved, failure
+
+
+def photos_requeue_stale() -> int:
+    """The outbox sweep: queue again the photos of every photo model whose task never ran
+    (broker or worker down when they came in); returns how many."""
     count = 0
-    for photo_id in stale.iterator():
-        send(photo_id)
-        count += 1
+    for model in photo_models():
+        for photo_id in model.objects.stale().values_list("pk", flat=True).iterator():
+            photo_send_processing(model._meta.label, photo_id)
+            count += 1
     return count
+
+
+def photo_queue_processing(photo: ProcessedPhoto) -> None:
+    """Queue the photo's processing once the caller's transaction commits (at once outside one):
+    a worker must find the row."""
+    label, photo_id = photo._meta.label, photo.pk
+    transaction.on_commit(lambda: photo_send_processing(label, photo_id))
+
+
+def photo_send_processing(model_label: str, photo_id: int) -> None:
+    from photos.tasks import process_photo
+
+    enqueue_or_leave_for_sweep(
+        process_photo, model_label, photo_id, what=f"photo {photo_id} ({model_label})"
+    )

@@ -1,13 +1,20 @@
-"""Writes of the photos app: how many photos one person may send (the upload budgets)."""
+"""Writes of the photos app: keeping uploads as photo rows of any app, and how many photos one
+person may send (the upload budgets)."""
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from marketplace.limits import check_recent_count, lock_user
-from photos.models import PhotoUpload
+from photos.models import PhotoUpload, ProcessedPhoto
+from photos.pipeline import photo_queue_processing
+from photos.validation import CheckedImage
 
 HOUR = timedelta(hours=1)
 DAY = timedelta(days=1)
@@ -60,3 +67,41 @@ def photo_uploads_record(*, user, count: int, field: str | None = None) -> None:
     PhotoUpload.objects.bulk_create(
         [PhotoUpload(user_id=user.pk, received_at=now) for _photo in range(count)]
     )
+
+
+Store = Callable[[ProcessedPhoto, CheckedImage], ProcessedPhoto]
+
+
+@contextmanager
+def photos_storing() -> Iterator[Store]:
+    """A transaction in which `store(photo, checked)` keeps an upload that passed the checks
+    (photos.validation) as the new, unsaved `photo` row, its original in the private storage.
+
+    All or none: if anything in the block fails, the commit included, the originals stored in
+    it are deleted and the error raised. Each photo's processing is queued once the outermost
+    transaction commits. Count the uploads (`photo_uploads_record`) in the same block first.
+    """
+    stored = []
+
+    def store(photo: ProcessedPhoto, checked: CheckedImage) -> ProcessedPhoto:
+        photo.content_hash = checked.sha256
+        photo.width, photo.height = checked.width, checked.height
+        photo.original.save(
+            f"original{checked.extension}", ContentFile(checked.content), save=False
+        )
+        stored.append(photo)
+        photo.full_clean(exclude=["original"])
+        photo.save()
+        return photo
+
+    try:
+        with transaction.atomic():
+            yield store
+    except Exception:
+        for photo in stored:
+            photo.original.storage.delete(photo.original.name)
+        raise
+    # Queued past the block: run eagerly at its commit, a failing task would otherwise be taken
+    # for a failed store and delete the originals of committed rows.
+    for photo in stored:
+        photo_queue_processing(photo)

@@ -10,7 +10,7 @@ class RenovationsConfig(AppConfig):
 
     def ready(self):
         from photos.access import register_private_photos
+        from renovations.models import RenovationPhoto
         from renovations.selectors import project_photos_visible_to
-        from renovations.services import PHOTO_OWNER
 
-        register_private_photos(PHOTO_OWNER, project_photos_visible_to)
+        register_private_photos(RenovationPhoto.files_prefix, project_photos_visible_to)

@@ -1,9 +1,5 @@
-import uuid
-from pathlib import Path
-
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.storage import storages
 from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -315,27 +311,16 @@ class Update(models.Model):
         return self.note[:60]
 
 
-def _private_storage():
-    return storages["private"]
-
-
-def _original_path(photo: "RenovationPhoto", filename: str) -> str:
-    # The name people gave the file is not kept: it can say more than they mean to.
-    extension = Path(filename).suffix.lower()[:6]
-    return f"renovations/{photo.project_id}/originals/{uuid.uuid4().hex}{extension}"
-
-
-class RenovationPhotoQuerySet(models.QuerySet):
-    def ready(self):
-        return self.filter(status=RenovationPhoto.Status.READY)
-
-
 class RenovationPhoto(ProcessedPhoto):
     """A photo of an update or an expense's receipt, through the same pipeline as listings'.
 
     `received_at` is when the server got it; `captured_at` is when the phone says it was taken
     (read from EXIF before the metadata is stripped), so the owner can tell old photos apart.
+    Always private: a flat's insides and receipts are for the owner and the members only.
     """
+
+    files_prefix = "renovations"
+    files_object = "project"
 
     project = models.ForeignKey(RenovationProject, on_delete=models.CASCADE, related_name="photos")
     update = models.ForeignKey(
@@ -344,12 +329,7 @@ class RenovationPhoto(ProcessedPhoto):
     expense = models.OneToOneField(
         Expense, on_delete=models.CASCADE, null=True, blank=True, related_name="receipt"
     )
-    original = models.FileField(
-        _("original file"), storage=_private_storage, upload_to=_original_path, max_length=255
-    )
     received_at = models.DateTimeField(_("received at"), auto_now_add=True)
-
-    objects = RenovationPhotoQuerySet.as_manager()
 
     class Meta:
         ordering = ["id"]

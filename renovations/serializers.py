@@ -2,9 +2,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from listings.models import Listing
-from listings.serializers import PhotoVariantsSerializer, absolute_variant
 from marketplace.fields import ObjectIdRelatedField
-from photos.processing import VARIANT_WIDTHS
+from photos.serializers import ProcessedPhotoSerializer
 from renovations.models import (
     Expense,
     Invitation,
@@ -146,9 +145,7 @@ class TaskSerializer(serializers.ModelSerializer):
         extra_kwargs = {"status": {"required": False}}
 
 
-class PhotoSerializer(serializers.ModelSerializer):
-    variants = serializers.SerializerMethodField()
-
+class PhotoSerializer(ProcessedPhotoSerializer):
     class Meta:
         model = RenovationPhoto
         fields = [
@@ -161,11 +158,6 @@ class PhotoSerializer(serializers.ModelSerializer):
             "variants",
         ]
         read_only_fields = fields
-
-    @extend_schema_field(PhotoVariantsSerializer)
-    def get_variants(self, photo):
-        request = self.context.get("request")
-        return {name: absolute_variant(request, photo.variant(name)) for name in VARIANT_WIDTHS}
 
 
 class ExpenseSerializer(serializers.ModelSerializer):

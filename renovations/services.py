@@ -6,7 +6,6 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -16,14 +15,11 @@ from django.utils.translation import gettext_noop
 from accounts.models import User
 from listings.models import Listing
 from marketplace.limits import check_recent_count
-from marketplace.tasks import enqueue_or_leave_for_sweep
 from notifications.models import Kind
 from notifications.services import notify
 from photos import pipeline as photo_pipeline
-from photos.processing import VARIANT_WIDTHS
-from photos.services import photo_uploads_check, photo_uploads_record
+from photos.services import photo_uploads_check, photo_uploads_record, photos_storing
 from photos.validation import check_image_upload
-from photos.variants import PRIVATE, stored_outside
 from renovations import selectors
 from renovations.models import (
     Expense,
@@ -40,8 +36,6 @@ PROJECT_FIELDS = ("title", "address", "listing", "budget", "start_date", "target
 TASK_FIELDS = ("name", "room", "planned_start", "planned_end", "estimated_cost", "position")
 EXPENSE_FIELDS = ("amount", "category", "spent_on", "note", "task")
 PHOTOS_PER_UPDATE = 10
-# The first folder of this app's variant names, registered with photos.access (apps.py).
-PHOTO_OWNER = "renovations"
 TASKS_PER_PROJECT = 200
 
 
@@ -487,13 +481,13 @@ def expense_add(
     for name in EXPENSE_FIELDS:
         if name in data:
             setattr(expense, name, data[name])
-    with transaction.atomic():
+    with photos_storing() as store:
         expense.full_clean(exclude=["project", "added_by"])
         _check_expense(project, expense)
         photo_uploads_record(user=by, count=1 if checked else 0, field="receipt")
         expense.save()
         if checked:
-            _photo_store(project, checked, expense=expense)
+            store(RenovationPhoto(project=project, expense=expense), checked)
         _check_overrun(project)
     return expense
 
@@ -551,13 +545,13 @@ def update_post(*, project: RenovationProject, by: User, note: str, photos=()) -
         )
     photo_uploads_check(user=by, count=len(photos), field="photos")
     checked = [_check_photo(upload, field="photos") for upload in photos]
-    with transaction.atomic():
+    with photos_storing() as store:
         update = Update(project=project, author=by, note=note)
         update.full_clean(exclude=["project", "author"])
         photo_uploads_record(user=by, count=len(checked), field="photos")
         update.save()
         for photo in checked:
-            _photo_store(project, photo, update=update)
+            store(RenovationPhoto(project=project, update=update), photo)
         if by.pk != project.owner_id:
             _tell(
                 project.owner,
@@ -578,63 +572,3 @@ def _check_photo(upload, *, field: str):
         name = getattr(upload, "name", "")
         messages = [f"{name}: {m}" if name else m for m in error.messages]
         raise ValidationError({field: messages}) from None
-
-
-def _photo_store(project: RenovationProject, checked, **owner) -> RenovationPhoto:
-    photo = RenovationPhoto(
-        project=project,
-        content_hash=checked.sha256,
-        width=checked.width,
-        height=checked.height,
-        **owner,
-    )
-    photo.original.save(f"original{checked.extension}", ContentFile(checked.content), save=False)
-    try:
-        with transaction.atomic():
-            photo.full_clean(exclude=["original", "project", "update", "expense"])
-            photo.save()
-    except Exception:
-        photo.original.storage.delete(photo.original.name)
-        raise
-    transaction.on_commit(lambda: _send_processing(photo.pk))
-    return photo
-
-
-def photo_process(*, photo_id: int) -> RenovationPhoto | None:
-    """Make the variants a photo is missing (the task's work); a second run does nothing."""
-    return photo_pipeline.photo_process(
-        model=RenovationPhoto,
-        photo_id=photo_id,
-        prefix=lambda photo: photo_pipeline.variant_prefix(PHOTO_OWNER, photo.project_id, photo.pk),
-        storage_for=_photo_storage_for,
-    )
-
-
-def _photo_storage_for(photo: RenovationPhoto) -> str:
-    """Always private: a flat's insides and receipts are for the owner and the members only."""
-    return PRIVATE
-
-
-def photos_relocate_misplaced() -> int:
-    """The sweep: move into the private storage the photos whose files are elsewhere (those of
-    deployments older than private storage), at most PHOTO_RELOCATE_BATCH a run."""
-    misplaced = RenovationPhoto.objects.filter(stored_outside(PRIVATE, tuple(VARIANT_WIDTHS)))
-    batch = misplaced.order_by("pk").values_list("pk", flat=True)[: settings.PHOTO_RELOCATE_BATCH]
-    return photo_pipeline.photos_relocate(
-        model=RenovationPhoto, photo_ids=list(batch), storage_for=_photo_storage_for
-    )
-
-
-def photos_requeue_stale() -> int:
-    """Queue again the photos whose task never ran (broker or worker down when they came in)."""
-    return photo_pipeline.photos_requeue_stale(
-        model=RenovationPhoto, received_field="received_at", send=_send_processing
-    )
-
-
-def _send_processing(photo_id: int) -> None:
-    from renovations.tasks import process_renovation_photo
-
-    enqueue_or_leave_for_sweep(
-        process_renovation_photo, photo_id, what=f"renovation photo {photo_id}"
-    )

@@ -6,9 +6,8 @@ from django.core.cache import cache, caches
 from django.core.files.storage import storages
 from rest_framework.test import APIClient
 
-from listings.models import ListingPhoto
 from marketplace.celery import app as celery_app
-from renovations.models import RenovationPhoto
+from photos.models import photo_models
 
 FILE_SYSTEM = "django.core.files.storage.FileSystemStorage"
 
@@ -74,7 +73,7 @@ def photo_storage(settings, tmp_path, monkeypatch) -> PhotoStorage:
     assert storages["default"].location == str(public)
     assert storages["private"].location == str(private)
     # A FileField calls its storage callable once, when the model class is built: point it here.
-    for model in (ListingPhoto, RenovationPhoto):
+    for model in photo_models():
         monkeypatch.setattr(model._meta.get_field("original"), "storage", storages["private"])
     return PhotoStorage(public=public, private=private)
 

@@ -2,7 +2,7 @@
 
 import django.core.validators
 import django.db.models.deletion
-import renovations.models
+import photos.models
 from django.conf import settings
 from django.db import migrations, models
 
@@ -113,7 +113,7 @@ class Migration(migrations.Migration):
             name='RenovationPhoto',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('original', models.FileField(max_length=255, storage=renovations.models._private_storage, upload_to=renovations.models._original_path, verbose_name='original file')),
+                ('original', models.FileField(max_length=255, storage=photos.models.private_storage, upload_to=photos.models.original_upload_to, verbose_name='original file')),
                 ('status', models.CharField(choices=[('pending', 'Processing'), ('ready', 'Ready'), ('failed', 'Failed')], default='pending', max_length=10, verbose_name='status')),
                 ('failure_reason', models.CharField(blank=True, max_length=300, verbose_name='why it failed')),
                 ('attempts', models.PositiveSmallIntegerField(default=0, verbose_name='processing attempts')),

@@ -11,6 +11,7 @@ from django.urls import reverse
 from listings import services
 from listings.models import ListingPhoto
 from listings.services import EDITABLE_FIELDS
+from photos import pipeline as photo_pipeline
 from photos.variants import variant_names
 from tests.accounts.factories import AgentFactory
 from tests.listings.factories import ListingFactory
@@ -345,7 +346,7 @@ def test_process_again_requeues_a_failed_photo_which_becomes_ready_once_fixed(
 ):
     photo = ListingPhotoFactory(listing=listing, original__data=b"\xff\xd8not a jpeg at all")
     with django_capture_on_commit_callbacks(execute=True):
-        services.photo_process(photo_id=photo.pk)
+        photo_pipeline.photo_process(model=ListingPhoto, photo_id=photo.pk)
     photo.refresh_from_db()
     assert photo.status == Status.FAILED
     action = {"action": "process_again", "_selected_action": [photo.pk], "index": 0}

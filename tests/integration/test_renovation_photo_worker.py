@@ -1,6 +1,5 @@
 """An update photo posted through the API is processed by a real worker through Redis."""
 
-import time
 from datetime import datetime
 
 import pytest
@@ -10,20 +9,11 @@ from PIL import Image
 
 from renovations.models import RenovationPhoto, Role
 from tests.accounts.factories import AgentFactory
+from tests.integration.photos import processed
 from tests.photos import images
 from tests.renovations.factories import MemberFactory, ProjectFactory
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
-
-
-def _wait_until_processed(photo_id: int, seconds: float = 30) -> RenovationPhoto:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        photo = RenovationPhoto.objects.get(pk=photo_id)
-        if photo.status != RenovationPhoto.Status.PENDING:
-            return photo
-        time.sleep(0.1)
-    raise AssertionError(f"renovation photo {photo_id} still pending after {seconds} s")
 
 
 def test_update_photo_is_processed_by_the_worker(api_client, celery_worker):
@@ -43,7 +33,7 @@ def test_update_photo_is_processed_by_the_worker(api_client, celery_worker):
     assert response.status_code == 201
     [posted] = response.json()["photos"]
     assert posted["status"] == "pending"  # the worker, not the request, does the work
-    photo = _wait_until_processed(posted["id"])
+    photo = processed(RenovationPhoto, posted["id"])
     assert photo.status == RenovationPhoto.Status.READY
     assert photo.captured_at == timezone.make_aware(taken)
     for variant in photo.variants.values():

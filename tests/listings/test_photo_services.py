@@ -9,7 +9,8 @@ from PIL import Image
 
 from listings import services
 from listings.models import Listing, ListingPhoto
-from listings.tasks import process_listing_photo
+from photos import pipeline as photo_pipeline
+from photos.tasks import process_photo
 from photos.variants import variant_names
 from tests.listings.factories import ListingFactory
 from tests.photos import images
@@ -213,7 +214,7 @@ def test_running_the_task_twice_makes_no_second_set_of_files(listing, add_photo,
     photo = add_photo(listing, images.jpeg())
     files = photo_storage.files()
 
-    assert process_listing_photo(photo.pk) == ListingPhoto.Status.READY
+    assert process_photo("listings.ListingPhoto", photo.pk) == ListingPhoto.Status.READY
 
     photo_after = ListingPhoto.objects.get(pk=photo.pk)
     assert photo_storage.files() == files
@@ -228,20 +229,20 @@ def test_a_run_that_died_before_recording_its_work_is_redone_under_the_same_name
     files = photo_storage.files()
     ListingPhoto.objects.filter(pk=photo.pk).update(variants={}, status=ListingPhoto.Status.PENDING)
 
-    assert process_listing_photo(photo.pk) == ListingPhoto.Status.READY
+    assert process_photo("listings.ListingPhoto", photo.pk) == ListingPhoto.Status.READY
 
     assert photo_storage.files() == files
     assert ListingPhoto.objects.get(pk=photo.pk).variants == photo.variants
 
 
 def test_a_task_for_a_photo_that_is_gone_ends_quietly():
-    assert process_listing_photo(987_654) == "gone"
+    assert process_photo("listings.ListingPhoto", 987_654) == "gone"
 
 
 def test_a_photo_out_of_attempts_fails_with_a_reason(settings):
     photo = ListingPhotoFactory(attempts=settings.PHOTO_MAX_ATTEMPTS)
 
-    assert process_listing_photo(photo.pk) == ListingPhoto.Status.FAILED
+    assert process_photo("listings.ListingPhoto", photo.pk) == ListingPhoto.Status.FAILED
 
     photo.refresh_from_db()
     assert photo.status == ListingPhoto.Status.FAILED
@@ -256,7 +257,7 @@ def test_a_corrupt_original_fails_with_a_reason(listing, add_photo):
         original.write(b"\xff\xd8\xff\xe0 not a jpeg any more")
     ListingPhoto.objects.filter(pk=photo.pk).update(variants={})
 
-    result = services.photo_process(photo_id=photo.pk)
+    result = photo_pipeline.photo_process(model=ListingPhoto, photo_id=photo.pk)
 
     assert result.status == ListingPhoto.Status.FAILED
     photo.refresh_from_db()
@@ -268,7 +269,7 @@ def test_a_corrupt_original_fails_with_a_reason(listing, add_photo):
 def test_a_failed_photo_is_not_processed_again_until_retried():
     photo = ListingPhotoFactory(status=ListingPhoto.Status.FAILED, failure_reason="Stopped.")
 
-    assert process_listing_photo(photo.pk) == ListingPhoto.Status.FAILED
+    assert process_photo("listings.ListingPhoto", photo.pk) == ListingPhoto.Status.FAILED
     photo.refresh_from_db()
     assert (photo.attempts, photo.variants) == (0, {})
 
@@ -277,7 +278,7 @@ def test_retry_resets_a_failed_photo_and_processes_it_again(
     settings, django_capture_on_commit_callbacks
 ):
     photo = ListingPhotoFactory(attempts=settings.PHOTO_MAX_ATTEMPTS)
-    services.photo_process(photo_id=photo.pk)
+    photo_pipeline.photo_process(model=ListingPhoto, photo_id=photo.pk)
     photo.refresh_from_db()
     assert photo.status == ListingPhoto.Status.FAILED
 
@@ -437,7 +438,8 @@ def test_the_cover_is_the_chosen_ready_photo_else_the_first_ready_one(
 def test_editing_a_caption_while_the_photo_is_processed_keeps_the_processing(listing):
     photo = ListingPhotoFactory(listing=listing)
     read_by_the_form = ListingPhoto.objects.get(pk=photo.pk)
-    services.photo_process(photo_id=photo.pk)  # the worker finishes meanwhile
+    # the worker finishes meanwhile
+    photo_pipeline.photo_process(model=ListingPhoto, photo_id=photo.pk)
 
     services.photo_update(photo=read_by_the_form, data={"caption": "Kitchen"})
 
@@ -452,7 +454,8 @@ def test_deleting_a_photo_while_it_is_processed_leaves_no_files(
 ):
     photo = ListingPhotoFactory(listing=listing)
     read_by_the_view = ListingPhoto.objects.get(pk=photo.pk)
-    services.photo_process(photo_id=photo.pk)  # the worker finishes meanwhile
+    # the worker finishes meanwhile
+    photo_pipeline.photo_process(model=ListingPhoto, photo_id=photo.pk)
 
     with django_capture_on_commit_callbacks(execute=True):
         services.photo_delete(photo=read_by_the_view)

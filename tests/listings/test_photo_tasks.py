@@ -7,9 +7,9 @@ from kombu.exceptions import OperationalError
 
 from listings import services
 from listings.models import ListingPhoto
-from listings.tasks import process_listing_photo, requeue_stale_photos
 from marketplace.celery import app as celery_app
 from photos import pipeline as photo_pipeline
+from photos.tasks import process_photo, requeue_stale_photos
 from tests.listings.factories import ListingFactory
 from tests.photos import images
 from tests.photos.factories import ListingPhotoFactory
@@ -34,7 +34,7 @@ def broker_down():
     celery_app.conf.task_always_eager = False
     try:
         with pytest.MonkeyPatch.context() as patch:
-            patch.setattr(process_listing_photo, "delay", refused)
+            patch.setattr(process_photo, "delay", refused)
             yield
     finally:
         celery_app.conf.task_always_eager = eager
@@ -44,7 +44,7 @@ def broker_down():
 def queued(monkeypatch):
     """The ids handed to the broker, which does nothing with them."""
     sent = []
-    monkeypatch.setattr(process_listing_photo, "delay", sent.append)
+    monkeypatch.setattr(process_photo, "delay", lambda label, photo_id: sent.append(photo_id))
     return sent
 
 
@@ -100,7 +100,7 @@ def test_the_sweep_requeues_only_old_pending_photos_with_attempts_left(settings,
 
 
 def test_the_photo_task_retries_passing_failures_with_backoff_and_has_time_limits(settings):
-    task = process_listing_photo
+    task = process_photo
 
     assert OSError in task.autoretry_for
     assert ConnectionError in task.autoretry_for
@@ -134,7 +134,7 @@ def test_a_passing_storage_failure_is_retried(monkeypatch):
 
     monkeypatch.setattr(photo_pipeline, "store_variants", flaky_store)
 
-    assert process_listing_photo.delay(photo.pk).get() == ListingPhoto.Status.READY
+    assert process_photo.delay("listings.ListingPhoto", photo.pk).get() == ListingPhoto.Status.READY
 
     photo.refresh_from_db()
     assert (photo.status, photo.attempts) == (ListingPhoto.Status.READY, 2)
@@ -149,7 +149,9 @@ def test_a_lasting_storage_failure_ends_failed_with_a_reason(settings, monkeypat
 
     monkeypatch.setattr(photo_pipeline, "store_variants", broken_store)
 
-    assert process_listing_photo.delay(photo.pk).get() == ListingPhoto.Status.FAILED
+    assert (
+        process_photo.delay("listings.ListingPhoto", photo.pk).get() == ListingPhoto.Status.FAILED
+    )
 
     photo.refresh_from_db()
     assert photo.status == ListingPhoto.Status.FAILED
@@ -168,13 +170,13 @@ def test_a_task_lost_with_its_worker_is_delivered_again():
     assert conf.task_reject_on_worker_lost is True
     assert conf.worker_prefetch_multiplier == 1
     # Redis redelivers an unacknowledged task only after this, so it must outlast any run.
-    assert conf.broker_transport_options["visibility_timeout"] > process_listing_photo.time_limit
+    assert conf.broker_transport_options["visibility_timeout"] > process_photo.time_limit
 
 
 def test_the_sweep_runs_on_a_schedule():
     schedule = celery_app.conf.beat_schedule["requeue-stale-photos"]
 
-    assert schedule["task"] == "listings.tasks.requeue_stale_photos"
+    assert schedule["task"] == "photos.tasks.requeue_stale_photos"
     assert schedule["schedule"] > 0
 
 
@@ -207,11 +209,13 @@ def test_a_file_that_kills_the_worker_ends_failed_after_the_attempt_cap(settings
     monkeypatch.setattr(photo_pipeline, "render_variants", killed)
     for _delivery in range(settings.PHOTO_MAX_ATTEMPTS):  # acks_late: Redis redelivers each time
         with pytest.raises(WorkerKilled):
-            services.photo_process(photo_id=photo.pk)
+            photo_pipeline.photo_process(model=ListingPhoto, photo_id=photo.pk)
     photo.refresh_from_db()
     assert (photo.status, photo.attempts) == (ListingPhoto.Status.PENDING, 3)
 
-    services.photo_process(photo_id=photo.pk)  # the next delivery gives up instead of looping
+    # the next delivery gives up instead of looping
+
+    photo_pipeline.photo_process(model=ListingPhoto, photo_id=photo.pk)
 
     photo.refresh_from_db()
     assert photo.status == ListingPhoto.Status.FAILED

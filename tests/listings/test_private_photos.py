@@ -12,7 +12,7 @@ from django.core.files.storage import storages
 
 from listings import services
 from listings.models import Listing, ListingPhoto
-from listings.tasks import relocate_misplaced_listing_photos
+from photos.tasks import relocate_misplaced_photos
 from photos.variants import PRIVATE, PUBLIC
 from tests.accounts.factories import AgentFactory, BuyerFactory, SuperuserFactory
 from tests.listings.factories import ListingFactory
@@ -202,7 +202,7 @@ def test_a_photo_processed_while_its_listing_was_published_ends_public(
     draft, monkeypatch, django_capture_on_commit_callbacks
 ):
     """The move ran before the photo was ready; processing checks again once it has recorded."""
-    real_storage_for = services.photo_storage_for
+    real_storage_for = ListingPhoto.variant_storage
     calls = []
 
     def published_meanwhile(photo):
@@ -214,7 +214,7 @@ def test_a_photo_processed_while_its_listing_was_published_ends_public(
             )
         return answer
 
-    monkeypatch.setattr(services, "photo_storage_for", published_meanwhile)
+    monkeypatch.setattr(ListingPhoto, "variant_storage", published_meanwhile)
     photo = add_photo(draft, django_capture_on_commit_callbacks)
 
     assert storages_of(photo) == {PUBLIC}
@@ -262,7 +262,7 @@ def test_the_sweep_moves_what_disagrees_with_its_listing_and_nothing_else(
     fine_files = files_in(PUBLIC, fine_photo)
 
     with django_capture_on_commit_callbacks(execute=True):
-        assert relocate_misplaced_listing_photos.delay().get() == 2
+        assert relocate_misplaced_photos.delay().get() == 2
 
     assert storages_of(draft_photo) == {PRIVATE}
     assert not any(storages["default"].exists(name) for name in leaked_public)
@@ -276,16 +276,13 @@ def test_the_sweep_moves_what_disagrees_with_its_listing_and_nothing_else(
 
     files = photo_storage.files()
     with django_capture_on_commit_callbacks(execute=True):
-        assert relocate_misplaced_listing_photos.delay().get() == 0
+        assert relocate_misplaced_photos.delay().get() == 0
     assert photo_storage.files() == files
 
 
-def test_beat_runs_the_relocation_sweeps(settings):
+def test_beat_runs_the_relocation_sweep(settings):
     tasks = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
-    assert {
-        "listings.tasks.relocate_misplaced_listing_photos",
-        "renovations.tasks.relocate_misplaced_renovation_photos",
-    } <= tasks
+    assert "photos.tasks.relocate_misplaced_photos" in tasks
 
 
 def test_run_beat_inline_moves_misplaced_photos(draft, draft_photo):

@@ -5,9 +5,10 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import storages
 from knox.models import AuthToken
 
+from photos import pipeline as photo_pipeline
+from photos.tasks import relocate_misplaced_photos
 from renovations import services
 from renovations.models import RenovationPhoto
-from renovations.tasks import relocate_misplaced_renovation_photos
 from tests.accounts.factories import SuperuserFactory
 from tests.photos import images
 from tests.renovations.conftest import ACTORS
@@ -162,7 +163,7 @@ def test_the_sweep_moves_old_public_photos_into_private_storage(
     assert photo_urls(old)[0].startswith("/media/")
 
     with django_capture_on_commit_callbacks(execute=True):
-        assert relocate_misplaced_renovation_photos.delay().get() == 2
+        assert relocate_misplaced_photos.delay().get() == 2
 
     assert not [name for name in photo_storage.files() if name.startswith("media/")]
     moved = RenovationPhoto.objects.get(pk=old.pk)
@@ -174,7 +175,7 @@ def test_the_sweep_moves_old_public_photos_into_private_storage(
     # Idempotent: nothing left to move, nothing touched.
     files = photo_storage.files()
     with django_capture_on_commit_callbacks(execute=True):
-        assert relocate_misplaced_renovation_photos.delay().get() == 0
+        assert relocate_misplaced_photos.delay().get() == 0
     assert photo_storage.files() == files
 
 
@@ -183,9 +184,9 @@ def test_the_sweep_moves_a_batch_per_run(world, update_photo, receipt, settings)
     make_public_like_before(receipt)
     settings.PHOTO_RELOCATE_BATCH = 1
 
-    assert services.photos_relocate_misplaced() == 1
-    assert services.photos_relocate_misplaced() == 1
-    assert services.photos_relocate_misplaced() == 0
+    assert photo_pipeline.photos_relocate_misplaced() == 1
+    assert photo_pipeline.photos_relocate_misplaced() == 1
+    assert photo_pipeline.photos_relocate_misplaced() == 0
 
 
 def test_deleting_an_expense_deletes_its_private_receipt_files(

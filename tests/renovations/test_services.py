@@ -9,6 +9,7 @@ from django.utils import timezone
 from PIL import Image
 
 from notifications.models import Kind, Notification
+from photos import pipeline as photo_pipeline
 from renovations import selectors, services
 from renovations.models import RenovationPhoto, RenovationProject, Role, Task
 from tests.accounts.factories import AgentFactory, BuyerFactory
@@ -445,7 +446,7 @@ def test_processing_twice_does_nothing_more(project, manager, django_capture_on_
         )
     photo = RenovationPhoto.objects.get()
 
-    again = services.photo_process(photo_id=photo.pk)
+    again = photo_pipeline.photo_process(model=RenovationPhoto, photo_id=photo.pk)
 
     assert again.attempts == 1
     assert again.variants == photo.variants
@@ -475,5 +476,5 @@ def test_stale_pending_photos_are_queued_again(project, manager, settings):
     )
     RenovationPhotoFactory(update=update, status=RenovationPhoto.Status.PENDING, variants={})
 
-    assert services.photos_requeue_stale() == 1  # the fresh one may still be on its way
+    assert photo_pipeline.photos_requeue_stale() == 1  # the fresh one may still be on its way
     assert RenovationPhoto.objects.get(pk=stale.pk).status == RenovationPhoto.Status.READY
