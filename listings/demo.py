@@ -380,7 +380,7 @@ def _demo_favorites_and_price_cuts(now) -> None:
         cut = max(18_000, round(listing.price * 0.93, -2))
         if cut >= listing.price:
             continue
-        listing_update(listing=listing, data={"price": cut})
+        listing_update(listing=listing, by=listing.agent, data={"price": cut})
         days_ago = PRICE_CUT_DAYS_AGO[number % len(PRICE_CUT_DAYS_AGO)]
         ListingPriceChange.objects.filter(listing=listing).update(
             changed_at=max(listing.published_at, now - timedelta(days=days_ago))

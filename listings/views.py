@@ -62,6 +62,7 @@ def render_listing_detail(request, listing_id: int, message_form=None, status: i
         "listings/detail.html",
         {
             "listing": listing,
+            "manages": listing.is_managed_by(request.user),
             "city_median": market.median_price_per_m2 if market else None,
             "message_form": message_form,
             "conversation": existing_conversation(user=request.user, listing=listing),
