@@ -327,7 +327,7 @@ def prepare_rows(args, specs: list[PhotoSpec]) -> list[int]:
     try:
         for start in range(0, len(specs), PHOTOS_PER_LISTING):
             listing = services.listing_create(
-                agent=agent,
+                by=agent,
                 data={
                     "city": city,
                     "district": district,

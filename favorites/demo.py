@@ -49,7 +49,7 @@ def load_favorites_demo(*, now=None) -> None:
         cut = max(18_000, round(listing.price * 0.93, -2))
         if cut >= listing.price:
             continue
-        listing_update(listing=listing, data={"price": cut})
+        listing_update(listing=listing, by=listing.agent, data={"price": cut})
         days_ago = PRICE_CUT_DAYS_AGO[number % len(PRICE_CUT_DAYS_AGO)]
         ListingPriceChange.objects.filter(listing=listing).update(
             changed_at=max(listing.published_at, now - timedelta(days=days_ago))

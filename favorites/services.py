@@ -12,6 +12,7 @@ from listings.templatetags.walkup import yuan
 from notifications.models import Kind
 from notifications.services import notification_build, notify_many
 
+# Saved only while on the market; the Save button reads this too (templatetags.saved_flats).
 SAVEABLE_STATUSES = {Listing.Status.ACTIVE, Listing.Status.RESERVED}
 
 

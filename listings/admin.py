@@ -10,7 +10,14 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from listings import services
-from listings.models import City, District, Listing, ListingPhoto
+from listings.models import (
+    City,
+    District,
+    Listing,
+    ListingPhoto,
+    manages_listings,
+    may_reassign_listings,
+)
 from photos.services import photo_uploads_check
 from photos.validation import check_image_upload, upload_limits_text
 
@@ -115,7 +122,7 @@ def _status_action(status: str, description):
         changed, refused = 0, []
         for listing in queryset:
             try:
-                services.listing_set_status(listing=listing, status=status)
+                services.listing_set_status(listing=listing, by=request.user, status=status)
                 changed += 1
             except ValidationError as error:
                 refused.append(f"{listing}: {' '.join(error.messages)}")
@@ -149,10 +156,10 @@ class ListingAdminForm(forms.ModelForm):
 
     def clean_status(self):
         new_status = self.cleaned_data["status"]
-        old_status = self.instance.status if self.instance.pk else Listing.Status.DRAFT
-        if not self.instance.pk and new_status not in (old_status, Listing.Status.ACTIVE):
-            raise ValidationError(_("A new listing starts as a draft or is published at once."))
-        error = services.status_change_error(old_status, new_status) if self.instance.pk else None
+        if self.instance.pk:
+            error = services.status_change_error(self.instance.status, new_status)
+        else:
+            error = services.first_status_error(new_status)
         if error:
             raise ValidationError(error)
         return new_status
@@ -160,7 +167,8 @@ class ListingAdminForm(forms.ModelForm):
 
 @admin.register(Listing)
 class ListingAdmin(admin.ModelAdmin):
-    """Agents see and change only their own listings; superusers see all."""
+    """Each person sees and changes the listings they manage (Listing.objects.managed_by):
+    an agent their own, a superuser all."""
 
     form = ListingAdminForm
 
@@ -217,8 +225,7 @@ class ListingAdmin(admin.ModelAdmin):
     inlines = [ListingPhotoInline]
 
     def get_queryset(self, request):
-        queryset = super().get_queryset(request)
-        return queryset if request.user.is_superuser else queryset.filter(agent=request.user)
+        return super().get_queryset(request).managed_by(request.user)
 
     # --- freshness ---
     @admin.display(description=_("Expires on"), ordering="confirmed_at")
@@ -247,35 +254,33 @@ class ListingAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
-        return fields if request.user.is_superuser else [*fields, "agent"]
+        return fields if may_reassign_listings(request.user) else [*fields, "agent"]
 
     def get_list_display(self, request):
         fields = super().get_list_display(request)
-        return fields if request.user.is_superuser else [f for f in fields if f != "agent"]
+        return (
+            fields if may_reassign_listings(request.user) else [f for f in fields if f != "agent"]
+        )
 
     def has_change_permission(self, request, obj=None):
         allowed = super().has_change_permission(request, obj)
-        return allowed and (
-            obj is None or request.user.is_superuser or obj.agent_id == request.user.pk
-        )
+        return allowed and (obj is None or obj.is_managed_by(request.user))
 
     def has_delete_permission(self, request, obj=None):
         allowed = super().has_delete_permission(request, obj)
-        return allowed and (
-            obj is None or request.user.is_superuser or obj.agent_id == request.user.pk
-        )
+        return allowed and (obj is None or obj.is_managed_by(request.user))
 
     def has_add_permission(self, request):
         allowed = super().has_add_permission(request)
-        return allowed and (request.user.is_superuser or request.user.is_agent)
+        return allowed and manages_listings(request.user)
 
     def delete_model(self, request, obj):
-        services.listing_remove(listing=obj)
+        services.listing_remove(listing=obj, by=request.user)
 
     def delete_queryset(self, request, queryset):
         # As in the API: drafts go, published listings are withdrawn so their history stays.
         for listing in queryset:
-            services.listing_remove(listing=listing)
+            services.listing_remove(listing=listing, by=request.user)
 
     def save_formset(self, request, form, formset, change):
         if formset.model is not ListingPhoto:
@@ -283,6 +288,7 @@ class ListingAdmin(admin.ModelAdmin):
         for photo in formset.save(commit=False):
             services.photo_update(
                 photo=photo,
+                by=request.user,
                 data={
                     "caption": photo.caption,
                     "position": photo.position,
@@ -290,7 +296,7 @@ class ListingAdmin(admin.ModelAdmin):
                 },
             )
         for photo in formset.deleted_objects:
-            services.photo_delete(photo=photo)
+            services.photo_delete(photo=photo, by=request.user)
         return None
 
     def get_form(self, request, obj=None, change=False, **kwargs):
@@ -317,12 +323,15 @@ class ListingAdmin(admin.ModelAdmin):
         data = {name: form.cleaned_data[name] for name in form.changed_data}
         if change:
             stored = Listing.objects.get(pk=obj.pk)
-            if request.user.is_superuser and "agent" in data:
-                stored.agent = data["agent"]
-            services.listing_update(listing=stored, data=data)
+            if "agent" in data:  # only in a superuser's form (get_readonly_fields)
+                stored = services.listing_set_agent(
+                    listing=stored, by=request.user, agent=data.pop("agent")
+                )
+            services.listing_update(listing=stored, by=request.user, data=data)
         else:
-            agent = form.cleaned_data["agent"] if request.user.is_superuser else request.user
-            obj.pk = services.listing_create(agent=agent, data=form.cleaned_data).pk
+            obj.pk = services.listing_create(
+                by=request.user, agent=form.cleaned_data.get("agent"), data=form.cleaned_data
+            ).pk
         obj.refresh_from_db()
 
 
@@ -358,23 +367,21 @@ class ListingPhotoAdmin(admin.ModelAdmin):
     actions = ["process_again"]
 
     def get_queryset(self, request):
-        queryset = super().get_queryset(request)
-        if request.user.is_superuser:
-            return queryset
-        return queryset.filter(listing__agent=request.user)
+        managed = Listing.objects.managed_by(request.user)
+        return super().get_queryset(request).filter(listing__in=managed)
 
     def has_add_permission(self, request):
         return False  # added on the listing, through the upload checks
 
     def delete_model(self, request, obj):
-        services.photo_delete(photo=obj)
+        services.photo_delete(photo=obj, by=request.user)
 
     def delete_queryset(self, request, queryset):
         for photo in queryset:
-            services.photo_delete(photo=photo)
+            services.photo_delete(photo=photo, by=request.user)
 
     def save_model(self, request, obj, form, change):
-        services.photo_update(photo=obj, data=form.cleaned_data)
+        services.photo_update(photo=obj, by=request.user, data=form.cleaned_data)
 
     @admin.display(description=_("Preview"))
     def preview(self, photo):
@@ -384,7 +391,7 @@ class ListingPhotoAdmin(admin.ModelAdmin):
     def process_again(self, request, queryset):
         photos = list(queryset.exclude(status=ListingPhoto.Status.READY))
         for photo in photos:
-            services.photo_retry(photo=photo)
+            services.photo_retry(photo=photo, by=request.user)
         self.message_user(
             request, _("%(count)d photos queued again.") % {"count": len(photos)}, messages.SUCCESS
         )

@@ -76,10 +76,7 @@ class ListingViewSet(viewsets.ModelViewSet):
             return selectors.listing_cards(user=user).active()
         if self.action == "retrieve":
             return selectors.listing_detail_queryset(user=user)
-        if not user.is_authenticated:
-            return Listing.objects.none()
-        mine = Listing.objects.with_card_relations()
-        return mine if user.is_superuser else mine.filter(agent=user)
+        return Listing.objects.managed_by(user).with_card_relations()
 
     def filter_queryset(self, queryset):
         # Search parameters apply to the list only; a detail URL ignores them.
@@ -99,18 +96,20 @@ class ListingViewSet(viewsets.ModelViewSet):
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        listing = services.listing_create(agent=request.user, data=serializer.validated_data)
+        listing = services.listing_create(by=request.user, data=serializer.validated_data)
         return Response(self._detail(self._read_back(listing)), status=status.HTTP_201_CREATED)
 
     def partial_update(self, request, *args, **kwargs):
         listing = self.get_object()
         serializer = self.get_serializer(listing, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        listing = services.listing_update(listing=listing, data=serializer.validated_data)
+        listing = services.listing_update(
+            listing=listing, by=request.user, data=serializer.validated_data
+        )
         return Response(self._detail(self._read_back(listing)))
 
     def destroy(self, request, *args, **kwargs):
-        services.listing_remove(listing=self.get_object())
+        services.listing_remove(listing=self.get_object(), by=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     # --- freshness ---
@@ -154,16 +153,14 @@ class ListingPhotoViewSet(viewsets.GenericViewSet):
         user = self.request.user
         if self.request.method in SAFE_METHODS:
             listings = Listing.objects.visible_to(user)
-        elif user.is_superuser:
-            listings = Listing.objects.all()
         else:
-            listings = Listing.objects.filter(agent=user)
+            listings = Listing.objects.managed_by(user)
         return get_object_or_404(listings, pk=self.kwargs["listing_id"])
 
     def get_queryset(self):
         listing = self.listing()
         photos = listing.photos.all()
-        if not (self.request.user.is_superuser or listing.agent_id == self.request.user.pk):
+        if not listing.is_managed_by(self.request.user):
             photos = photos.ready()
         return photos
 
@@ -196,12 +193,13 @@ class ListingPhotoViewSet(viewsets.GenericViewSet):
         photo = get_object_or_404(self.get_queryset(), pk=pk)
         changes = PhotoUpdateSerializer(photo, data=request.data, partial=True)
         changes.is_valid(raise_exception=True)
-        photo = services.photo_update(photo=photo, data=changes.validated_data)
+        photo = services.photo_update(photo=photo, by=request.user, data=changes.validated_data)
         return Response(self.get_serializer(photo).data)
 
     @extend_schema(summary="Delete a photo and its files")
     def destroy(self, request, listing_id, pk):
-        services.photo_delete(photo=get_object_or_404(self.get_queryset(), pk=pk))
+        photo = get_object_or_404(self.get_queryset(), pk=pk)
+        services.photo_delete(photo=photo, by=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
@@ -213,6 +211,6 @@ class ListingPhotoViewSet(viewsets.GenericViewSet):
         order = PhotoOrderSerializer(data=request.data)
         order.is_valid(raise_exception=True)
         photos = services.photos_reorder(
-            listing=self.listing(), photo_ids=order.validated_data["photos"]
+            listing=self.listing(), by=request.user, photo_ids=order.validated_data["photos"]
         )
         return Response(self.get_serializer(photos, many=True).data)

@@ -100,6 +100,17 @@ CARD_FIELDS = [
 ONCE_PUBLISHED = Q(published_at__isnull=False) & ~Q(status="draft")
 
 
+def manages_listings(user) -> bool:
+    """Whether the user manages listings at all: an agent their own, a superuser every one. An
+    agent who leaves (accounts.services.user_revoke_agent) keeps their listings but manages none."""
+    return bool(user.is_authenticated and user.is_active and (user.is_superuser or user.is_agent))
+
+
+def may_reassign_listings(user) -> bool:
+    """Whether the user may give a listing to another agent, or create one for an agent."""
+    return manages_listings(user) and user.is_superuser
+
+
 class ListingQuerySet(models.QuerySet):
     def active(self):
         return self.filter(status=Listing.Status.ACTIVE)
@@ -108,14 +119,21 @@ class ListingQuerySet(models.QuerySet):
         """Listings that have been on the market, whatever became of them since: not drafts."""
         return self.filter(ONCE_PUBLISHED)
 
+    def managed_by(self, user):
+        """The listings the user may change: the one rule (`Listing.is_managed_by` says the same
+        of one listing) that the API, the admin, the pages and the services go through."""
+        if not manages_listings(user):
+            return self.none()
+        return self.all() if user.is_superuser else self.filter(agent=user)
+
     def visible_to(self, user):
         """Everyone sees a listing once it has been published (sold or withdrawn ones say so on
-        their page); an agent also sees every listing of their own."""
-        if user.is_authenticated and user.is_superuser:
+        their page); whoever manages a listing also sees it in any status."""
+        if not manages_listings(user):
+            return self.once_published()
+        if user.is_superuser:
             return self.all()
-        if user.is_authenticated:
-            return self.filter(ONCE_PUBLISHED | Q(agent=user))
-        return self.once_published()
+        return self.filter(ONCE_PUBLISHED | Q(agent=user))
 
     def with_card_relations(self):
         return self.select_related("city", "district", "agent__agent_profile")
@@ -374,15 +392,26 @@ class Listing(models.Model):
         if errors:
             raise ValidationError(errors)
 
+    def is_managed_by(self, user) -> bool:
+        """Whether the user may change this listing: `Listing.objects.managed_by`, for one."""
+        return manages_listings(user) and (user.is_superuser or self.agent_id == user.pk)
+
     @property
-    def is_public(self) -> bool:
+    def is_for_sale(self) -> bool:
+        """On the market and open to offers: buyers can ask about it, a price cut is news."""
         return self.status == self.Status.ACTIVE
+
+    @property
+    def is_once_published(self) -> bool:
+        """Its page is public (ONCE_PUBLISHED): it has been on the market, whatever became of
+        it since; a draft is its agent's business."""
+        return self.published_at is not None and self.status != self.Status.DRAFT
 
     @property
     def photos_are_public(self) -> bool:
         """Its photos are in the public storage once it has been published (ONCE_PUBLISHED),
         as its page is; a draft's are private to its agent."""
-        return self.published_at is not None and self.status != self.Status.DRAFT
+        return self.is_once_published
 
     @property
     def expires_at(self):

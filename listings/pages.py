@@ -20,6 +20,7 @@ def render_listing_detail(request, listing_id: int, *, context=None, status: int
         {
             **(context or {}),
             "listing": listing,
+            "manages": listing.is_managed_by(request.user),
             "city_median": market.median_price_per_m2 if market else None,
         },
         status=status,

@@ -1,8 +1,11 @@
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
+from listings.models import manages_listings
+
 
 class IsAgentForWrites(BasePermission):
-    """Anyone reads; only signed-in agents write, and only their own listings (see get_queryset).
+    """Anyone reads; only signed-in agents write, and only the listings they manage
+    (`Listing.objects.managed_by`, see get_queryset).
 
     A superuser may change or remove any listing but creates none: a listing always has an agent.
     """
@@ -15,9 +18,9 @@ class IsAgentForWrites(BasePermission):
             return False
         if request.method == "POST":
             return user.is_agent
-        return user.is_agent or user.is_superuser
+        return manages_listings(user)
 
     def has_object_permission(self, request, view, obj):
         if request.method in SAFE_METHODS:
             return True
-        return request.user.is_superuser or obj.agent_id == request.user.pk
+        return obj.is_managed_by(request.user)

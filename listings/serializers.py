@@ -255,7 +255,7 @@ class ListingDetailSerializer(ListingListSerializer):
         """For the listing's agent: when it leaves the market unless reconfirmed; else null."""
         request = self.context.get("request")
         user = getattr(request, "user", None)
-        if user is None or not (user.is_superuser or listing.agent_id == user.pk):
+        if user is None or not listing.is_managed_by(user):
             return None
         expires_at = listing.expires_at
         return serializers.DateTimeField().to_representation(expires_at) if expires_at else None

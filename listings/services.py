@@ -3,7 +3,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.urls import reverse
@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from listings import hooks
-from listings.models import Listing, ListingPhoto, ListingPriceChange
+from listings.models import Listing, ListingPhoto, ListingPriceChange, may_reassign_listings
 from marketplace.tasks import enqueue_or_leave_for_sweep
 from photos import pipeline as photo_pipeline
 from photos.services import photo_uploads_check, photo_uploads_record, photos_storing
@@ -30,6 +30,9 @@ ALLOWED_STATUS_CHANGES: dict[str, set[str]] = {
     # Active → expired is the expiry sweep's alone (listings_expire_stale), never an agent's.
     Status.EXPIRED: {Status.ACTIVE, Status.SOLD, Status.WITHDRAWN},
 }
+
+# A new listing starts as a draft or is published at once, whoever creates it and however.
+FIRST_STATUSES = (Status.DRAFT, Status.ACTIVE)
 
 # Fields an agent may set; the agent, the computed price per m² and timestamps are not among them.
 EDITABLE_FIELDS = (
@@ -63,6 +66,24 @@ def status_change_error(old: str, new: str) -> str | None:
     }
 
 
+def first_status_error(status: str) -> str | None:
+    """Why a new listing may not start in this status, or None when it may."""
+    if status in FIRST_STATUSES:
+        return None
+    return _("A new listing starts as a draft or is published at once.")
+
+
+def _require_manager(listing: Listing, by: User) -> None:
+    """Whoever calls a service (API, admin, demo), it checks who acts: Listing.is_managed_by."""
+    if not listing.is_managed_by(by):
+        raise PermissionDenied(_("Only the listing's agent can change it."))
+
+
+def _require_reassigner(by: User) -> None:
+    if not may_reassign_listings(by):
+        raise PermissionDenied(_("Only a superuser can give a listing to another agent."))
+
+
 def _apply_status(listing: Listing, status: str) -> None:
     error = status_change_error(listing.status, status)
     if error:
@@ -77,9 +98,16 @@ def _apply_status(listing: Listing, status: str) -> None:
 
 
 @transaction.atomic
-def listing_create(*, agent: User, data: dict[str, Any]) -> Listing:
+def listing_create(*, by: User, data: dict[str, Any], agent: User | None = None) -> Listing:
+    """A new listing of its creator, or of `agent` when a superuser creates it for them."""
+    agent = by if agent is None else agent
+    if agent.pk != by.pk:
+        _require_reassigner(by)
     if not agent.is_agent:
         raise ValidationError(_("Only agents can create listings."))
+    error = first_status_error(data.get("status", Status.DRAFT))
+    if error:
+        raise ValidationError({"status": error})
     listing = Listing(agent=agent, **{name: data[name] for name in EDITABLE_FIELDS if name in data})
     if "status" in data:
         _apply_status(listing, data["status"])
@@ -89,7 +117,8 @@ def listing_create(*, agent: User, data: dict[str, Any]) -> Listing:
 
 
 @transaction.atomic
-def listing_update(*, listing: Listing, data: dict[str, Any]) -> Listing:
+def listing_update(*, listing: Listing, by: User, data: dict[str, Any]) -> Listing:
+    _require_manager(listing, by)
     stored_price, old_status, photos_were_public = _lock_for_price_change(listing)
     for name in EDITABLE_FIELDS:
         if name in data:
@@ -107,8 +136,21 @@ def listing_update(*, listing: Listing, data: dict[str, Any]) -> Listing:
     return listing
 
 
-def listing_set_status(*, listing: Listing, status: str) -> Listing:
-    return listing_update(listing=listing, data={"status": status})
+def listing_set_status(*, listing: Listing, by: User, status: str) -> Listing:
+    return listing_update(listing=listing, by=by, data={"status": status})
+
+
+@transaction.atomic
+def listing_set_agent(*, listing: Listing, by: User, agent: User) -> Listing:
+    """Give a listing to another agent: a superuser's decision, and only ever to an agent."""
+    _require_reassigner(by)
+    if not agent.is_agent:
+        raise ValidationError({"agent": _("A listing can only be given to an agent.")})
+    listing = Listing.objects.select_for_update().get(pk=listing.pk)
+    listing.agent = agent
+    listing.full_clean()
+    listing.save(update_fields=["agent", "updated_at"])
+    return listing
 
 
 # --- price history and days on market --------------------------------------------------
@@ -147,19 +189,20 @@ def _record_price_change(listing: Listing, *, old_price: int | None) -> None:
     change = ListingPriceChange.objects.create(
         listing=listing, old_price=old_price, new_price=listing.price, changed_at=timezone.now()
     )
-    if change.is_cut and listing.is_public:
+    if change.is_cut and listing.is_for_sale:
         hooks.announce_price_cut(listing=listing, change=change)
 
 
 @transaction.atomic
-def listing_remove(*, listing: Listing) -> None:
+def listing_remove(*, listing: Listing, by: User) -> None:
     """A never-published listing is deleted; a published one is withdrawn so its history stays."""
+    _require_manager(listing, by)
     if listing.published_at is None:
         for photo in listing.photos.select_for_update():
             photo_pipeline.photo_files_delete_after_commit(photo)
         listing.delete()
     else:
-        listing_set_status(listing=listing, status=Status.WITHDRAWN)
+        listing_set_status(listing=listing, by=by, status=Status.WITHDRAWN)
 
 
 # --- photos ---------------------------------------------------------------------------
@@ -183,6 +226,7 @@ def photos_add(
     they are counted against the uploader's budget and kept, and their processing is queued
     after commit. Refused whole (nothing stored, nothing queued) when any one is refused; a
     photo already on the listing is refused too, or left out with `skip_duplicates`."""
+    _require_manager(listing, by)
     errors, duplicates = [], []
 
     def refuse(upload, message):
@@ -255,7 +299,8 @@ def _queue_photos_relocation(listing_id: int) -> None:
     )
 
 
-def photo_update(*, photo: ListingPhoto, data: dict[str, Any]) -> ListingPhoto:
+def photo_update(*, photo: ListingPhoto, by: User, data: dict[str, Any]) -> ListingPhoto:
+    _require_manager(photo.listing, by)
     with transaction.atomic():
         for name in ("caption", "position"):
             if name in data:
@@ -272,7 +317,8 @@ def photo_update(*, photo: ListingPhoto, data: dict[str, Any]) -> ListingPhoto:
 
 
 @transaction.atomic
-def photos_reorder(*, listing: Listing, photo_ids: list[int]) -> list[ListingPhoto]:
+def photos_reorder(*, listing: Listing, by: User, photo_ids: list[int]) -> list[ListingPhoto]:
+    _require_manager(listing, by)
     photos = {photo.pk: photo for photo in listing.photos.select_for_update()}
     if sorted(photo_ids) != sorted(photos):
         raise ValidationError(
@@ -285,8 +331,9 @@ def photos_reorder(*, listing: Listing, photo_ids: list[int]) -> list[ListingPho
 
 
 @transaction.atomic
-def photo_delete(*, photo: ListingPhoto) -> None:
+def photo_delete(*, photo: ListingPhoto, by: User) -> None:
     """The row goes now; its files go once that is committed."""
+    _require_manager(photo.listing, by)
     current = ListingPhoto.objects.select_for_update().filter(pk=photo.pk).first()
     if current is None:
         return
@@ -297,7 +344,8 @@ def photo_delete(*, photo: ListingPhoto) -> None:
 
 
 @transaction.atomic
-def photo_retry(*, photo: ListingPhoto) -> ListingPhoto:
+def photo_retry(*, photo: ListingPhoto, by: User) -> ListingPhoto:
+    _require_manager(photo.listing, by)
     if photo.status == ListingPhoto.Status.READY:
         return photo
     photo.status = ListingPhoto.Status.PENDING
@@ -324,8 +372,7 @@ def _reminder_cutoff(now):
 @transaction.atomic
 def listing_reconfirm(*, listing: Listing, by: User) -> Listing:
     """The agent says the flat is still for sale: an active one stays, an expired one is back."""
-    if not (by.is_superuser or listing.agent_id == by.pk):
-        raise ValidationError(_("Only the listing's agent can reconfirm it."))
+    _require_manager(listing, by)
     listing = Listing.objects.select_for_update().get(pk=listing.pk)
     if listing.status not in (Status.ACTIVE, Status.EXPIRED):
         raise ValidationError(

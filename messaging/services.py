@@ -65,7 +65,7 @@ def conversation_start(*, buyer: User, listing: Listing, body: str) -> tuple[Con
     body = _clean_body(body)
     if buyer.is_agent or not buyer.is_active:
         raise ValidationError(_("Only buyers can ask agents about a listing."))
-    if not listing.is_public:
+    if not listing.is_for_sale:
         raise ValidationError({"listing": _("This flat is no longer on the market.")})
     # The buyer's requests one at a time from here: the limits count rows this one may add.
     lock_user(buyer)

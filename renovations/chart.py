@@ -30,7 +30,7 @@ class Chart:
     label_width: int
     bar_height: int
     budget_x: int
-    limit_x: int  # where the 8 % tolerance ends
+    limit_x: int  # where the tolerance (OVERRUN_TOLERANCE_PERCENT) ends
 
 
 def budget_chart(summary: Summary) -> Chart:

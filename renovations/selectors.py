@@ -205,6 +205,11 @@ class Summary:
     def spent_percent(self) -> int | None:
         return None if self.budget == 0 else self.spent * 100 // self.budget
 
+    @property
+    def overrun_tolerance_percent(self) -> int:
+        """For the words beside the warning and the chart: the tolerance is_over_budget uses."""
+        return OVERRUN_TOLERANCE_PERCENT
+
 
 def is_over_budget(*, spent: int, budget: int) -> bool:
     """Whole-number arithmetic: 108 % of the budget exactly is not yet a warning."""

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from accounts.models import User
 from listings.models import Listing
@@ -374,7 +374,7 @@ def _locked(task: Task) -> Task:
 def task_update(*, task: Task, by: User, data: dict[str, Any]) -> Task:
     task = _locked(task)
     role = _require(task.project, by, Role.MANAGER)
-    if task.status == Status.ACCEPTED and role != Role.OWNER:
+    if not task_editable(task, role):
         raise ValidationError(_("This task is accepted: only the owner can change it now."))
     _apply_task_fields(task, data)
     task.full_clean()
@@ -394,6 +394,44 @@ def task_set_status(*, task: Task, by: User, status: str) -> Task:
 
 def task_accept(*, task: Task, by: User) -> Task:
     return task_set_status(task=task, by=by, status=Status.ACCEPTED)
+
+
+def task_editable(task: Task, role: str) -> bool:
+    """Managers change a task until the owner accepts it; then only the owner does."""
+    return selectors.RANK[role] >= selectors.RANK[Role.MANAGER] and (
+        task.status != Status.ACCEPTED or role == Role.OWNER
+    )
+
+
+@dataclass(frozen=True)
+class TaskMove:
+    """A status button on a task's card."""
+
+    status: str
+    label: str
+    primary: bool = False
+
+
+# The status changes a task's card offers, from the statuses it offers each in, in this order;
+# `task_moves` keeps those _status_error allows the viewer's role.
+TASK_MOVES = (
+    ({Status.TODO}, Status.IN_PROGRESS, gettext_lazy("Start"), False),
+    ({Status.TODO, Status.IN_PROGRESS}, Status.DONE, gettext_lazy("Mark done"), False),
+    ({Status.DONE}, Status.ACCEPTED, gettext_lazy("Accept"), True),
+    ({Status.DONE}, Status.IN_PROGRESS, gettext_lazy("Not finished yet"), False),
+    ({Status.ACCEPTED}, Status.DONE, gettext_lazy("Take back the acceptance"), False),
+)
+
+
+def task_moves(task: Task, role: str) -> list[TaskMove]:
+    """The status buttons a task's card shows to someone of this role: only allowed moves."""
+    if selectors.RANK[role] < selectors.RANK[Role.MANAGER]:
+        return []
+    return [
+        TaskMove(status, label, primary)
+        for starts, status, label, primary in TASK_MOVES
+        if task.status in starts and _status_error(task, role, status) is None
+    ]
 
 
 def _status_error(task: Task, role: str, status: str) -> str | None:
@@ -449,7 +487,7 @@ def _set_status(task: Task, *, by: User, role: str, status: str) -> Task:
 def task_delete(*, task: Task, by: User) -> None:
     task = _locked(task)
     role = _require(task.project, by, Role.MANAGER)
-    if task.status == Status.ACCEPTED and role != Role.OWNER:
+    if not task_editable(task, role):
         raise ValidationError(_("This task is accepted: only the owner can change it now."))
     task.delete()
 
@@ -504,7 +542,7 @@ def expense_delete(*, expense: Expense, by: User) -> None:
 
 
 def _check_overrun(project: RenovationProject) -> None:
-    """Tell the owner once when spending passes the budget by more than 8 %.
+    """Tell the owner once when spending passes the budget by more than the tolerance.
 
     Once told, the owner is not told again for this budget, even when an expense is deleted
     and spending dips under and rises again; changing the budget starts afresh.
@@ -523,9 +561,11 @@ def _check_overrun(project: RenovationProject) -> None:
         Kind.RENOVATION_OVER_BUDGET,
         project,
         gettext_noop(
-            "%(project)s: spending is %(spent)s, more than 8 %% over the budget of %(budget)s."
+            "%(project)s: spending is %(spent)s, more than %(tolerance)s %% over the budget of "
+            "%(budget)s."
         ),
         spent=f"¥{spent:,}",
+        tolerance=selectors.OVERRUN_TOLERANCE_PERCENT,
         budget=f"¥{project.budget:,}",
     )
 

@@ -70,6 +70,9 @@ def render_project(request, project, status: int = 200, **forms):
         forms.setdefault("member_form", MemberForm(prefix="member"))
     summary = selectors.project_summary(project)
     tasks = list(selectors.tasks_of(project))
+    for task in tasks:
+        task.moves = services.task_moves(task, project.role)
+        task.editable = services.task_editable(task, project.role)
     return render(
         request,
         "renovations/project.html",
@@ -84,7 +87,6 @@ def render_project(request, project, status: int = 200, **forms):
             "invitations": list(selectors.pending_invitations_of(project)) if is_owner else [],
             "can_manage": can_manage,
             "is_owner": is_owner,
-            "statuses": Task.Status,
             **forms,
         },
         status=status,
@@ -133,7 +135,11 @@ def project_edit(request, project_id: int):
     return render(
         request,
         "renovations/project_edit.html",
-        {"project": project, "form": form},
+        {
+            "project": project,
+            "form": form,
+            "overrun_tolerance_percent": selectors.OVERRUN_TOLERANCE_PERCENT,
+        },
         status=400 if form.errors else 200,
     )
 

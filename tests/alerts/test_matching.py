@@ -118,7 +118,7 @@ def test_alerts_match_a_plain_python_filter_over_varied_data(clock):
     drafts = [random_listing(rng, districts, status="draft", published_at=None) for _ in range(3)]
     cut = before[:5]
     for listing in cut:  # a price cut makes some of them match now
-        listing_services.listing_update(listing=listing, data={"price": 28_000})
+        listing_services.listing_update(listing=listing, by=listing.agent, data={"price": 28_000})
     clock.advance(minutes=1)
 
     # When the beat task runs
@@ -234,7 +234,7 @@ def test_a_price_cut_that_makes_a_listing_match_alerts(cheap_hegang, hegang_dist
     services.saved_searches_match()
     assert alerted(cheap_hegang) == set()
 
-    listing_services.listing_update(listing=listing, data={"price": 48_000})
+    listing_services.listing_update(listing=listing, by=listing.agent, data={"price": 48_000})
     clock.advance(minutes=5)
 
     assert services.saved_searches_match().matches == 1

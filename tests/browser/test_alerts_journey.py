@@ -41,7 +41,7 @@ def test_a_saved_search_tells_the_buyer_of_a_new_flat(page, request_log, live_se
     # An agent publishes a matching flat and a too dear one; the beat task runs.
     def publish(title, price):
         return listing_services.listing_create(
-            agent=agent,
+            by=agent,
             data={
                 "city": hegang,
                 "district": xingshan,

@@ -16,7 +16,7 @@ def test_save_from_search_log_in_come_back_then_unsave_without_reload(page, requ
     buyer = BuyerFactory(username="zhou")
     first = ListingFactory(title="Xiangyang 2-room", price=46_000)
     second = ListingFactory(title="Gongnong 1-room", price=31_000)
-    services.listing_update(listing=first, data={"price": 43_000})
+    services.listing_update(listing=first, by=first.agent, data={"price": 43_000})
 
     # A visitor presses Save on a card, logs in, and is back on the search with it saved.
     page.goto("/listings/?ordering=price")
@@ -41,7 +41,7 @@ def test_save_from_search_log_in_come_back_then_unsave_without_reload(page, requ
     assert set(Favorite.objects.values_list("listing_id", flat=True)) == {second.pk}
 
     # The saved flats page keeps a sold one, marked as such.
-    services.listing_set_status(listing=second, status=Listing.Status.SOLD)
+    services.listing_set_status(listing=second, by=second.agent, status=Listing.Status.SOLD)
     page.locator("header").get_by_role("link", name="Saved flats").click()
     expect(page.locator(".card")).to_have_count(1)
     expect(page.locator(".card .mark-off-market")).to_have_text("Sold")

@@ -28,7 +28,9 @@ def buyer(market):  # noqa: F811
     buyer = BuyerFactory()
     Favorite.objects.bulk_create(Favorite(user=buyer, listing=listing) for listing in market[::2])
     for listing in market[::3]:
-        services.listing_update(listing=listing, data={"price": listing.price - 500})
+        services.listing_update(
+            listing=listing, by=listing.agent, data={"price": listing.price - 500}
+        )
     return buyer
 
 
@@ -89,7 +91,9 @@ def test_detail_page_for_a_buyer_does_not_grow_with_the_price_history(
 ):
     listing = Listing.objects.active().order_by("id")[1]
     for number in range(changes):
-        services.listing_update(listing=listing, data={"price": listing.price - 100 * (number + 1)})
+        services.listing_update(
+            listing=listing, by=listing.agent, data={"price": listing.price - 100 * (number + 1)}
+        )
     client.force_login(buyer)
     cache.clear()
 

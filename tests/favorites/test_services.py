@@ -106,7 +106,7 @@ def test_a_cut_notifies_every_buyer_who_saved_the_flat_in_their_language(
     FavoriteFactory()  # saved another flat
 
     with django_capture_on_commit_callbacks(execute=True):
-        listings.listing_update(listing=saved_flat, data={"price": 41_000})
+        listings.listing_update(listing=saved_flat, by=saved_flat.agent, data={"price": 41_000})
 
     notes = Notification.objects.order_by("recipient__language")
     assert [(n.recipient.language, n.kind, n.text) for n in notes] == [
@@ -121,15 +121,17 @@ def test_a_cut_notifies_every_buyer_who_saved_the_flat_in_their_language(
 
 
 def test_a_raise_notifies_nobody(saved_flat):
-    listings.listing_update(listing=saved_flat, data={"price": 49_000})
+    listings.listing_update(listing=saved_flat, by=saved_flat.agent, data={"price": 49_000})
 
     assert not Notification.objects.exists()
 
 
 def test_a_cut_on_a_flat_off_the_market_notifies_nobody(saved_flat):
-    listings.listing_set_status(listing=saved_flat, status=Listing.Status.WITHDRAWN)
+    listings.listing_set_status(
+        listing=saved_flat, by=saved_flat.agent, status=Listing.Status.WITHDRAWN
+    )
 
-    listings.listing_update(listing=saved_flat, data={"price": 30_000})
+    listings.listing_update(listing=saved_flat, by=saved_flat.agent, data={"price": 30_000})
 
     assert not Notification.objects.exists()
 
@@ -137,7 +139,7 @@ def test_a_cut_on_a_flat_off_the_market_notifies_nobody(saved_flat):
 def test_no_notification_stays_if_the_change_is_rolled_back(saved_flat):
     def cut_then_fail():
         with transaction.atomic():
-            listings.listing_update(listing=saved_flat, data={"price": 41_000})
+            listings.listing_update(listing=saved_flat, by=saved_flat.agent, data={"price": 41_000})
             raise RuntimeError
 
     with pytest.raises(RuntimeError):
@@ -154,7 +156,7 @@ def _price_cut_queries(savers: int) -> tuple[list[str], list[str]]:
     Favorite.objects.bulk_create(Favorite(user=buyer, listing=listing) for buyer in buyers)
     listing = Listing.objects.get(pk=listing.pk)
     with CaptureQueriesContext(connection) as queries:
-        listings.listing_update(listing=listing, data={"price": 40_000})
+        listings.listing_update(listing=listing, by=listing.agent, data={"price": 40_000})
     assert Notification.objects.filter(subject_id=listing.pk).count() == savers
     sql = [query["sql"] for query in queries.captured_queries]
     inserts = [q for q in sql if q.startswith('INSERT INTO "notifications_notification"')]

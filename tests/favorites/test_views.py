@@ -2,9 +2,11 @@
 
 import pytest
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from favorites.models import Favorite
+from favorites.services import favorite_add
 from listings.models import Listing
 from tests.accounts.factories import PASSWORD, AgentFactory, BuyerFactory
 from tests.favorites.factories import FavoriteFactory
@@ -287,3 +289,23 @@ def test_a_flat_off_the_market_offers_no_save_but_a_saved_one_can_be_unsaved(cli
 
     assert 'class="save-form"' not in sold_page
     assert 'aria-pressed="true"' in saved_page
+
+
+@pytest.mark.parametrize(
+    "status",
+    [Listing.Status.ACTIVE, Listing.Status.RESERVED, Listing.Status.SOLD, Listing.Status.EXPIRED],
+)
+def test_the_page_offers_save_exactly_when_the_service_would_save(client, status):
+    listing = ListingFactory(status=status)
+    buyer = BuyerFactory()
+    client.force_login(buyer)
+
+    offered = 'class="save-form"' in client.get(listing.get_absolute_url()).content.decode()
+
+    try:
+        favorite_add(user=buyer, listing=listing)
+    except ValidationError:
+        saved = False
+    else:
+        saved = True
+    assert offered is saved

@@ -32,7 +32,7 @@ def test_a_cut_is_emailed_to_each_saver_by_the_worker(celery_worker):
     for email in ("a@example.com", "b@example.com"):
         Favorite.objects.create(user=BuyerFactory(email=email, language="en"), listing=listing)
 
-    services.listing_update(listing=listing, data={"price": 41_000})
+    services.listing_update(listing=listing, by=listing.agent, data={"price": 41_000})
 
     assert _wait_for(lambda: len(mail.outbox) == 2)
     assert sorted(message.to[0] for message in mail.outbox) == ["a@example.com", "b@example.com"]
@@ -48,9 +48,8 @@ def test_two_price_changes_at_once_chain_their_history():
     def change(price):
         try:
             start.wait()
-            services.listing_update(
-                listing=Listing.objects.get(pk=listing.pk), data={"price": price}
-            )
+            current = Listing.objects.select_related("agent").get(pk=listing.pk)
+            services.listing_update(listing=current, by=current.agent, data={"price": price})
         except Exception as error:  # reported by the assertion below
             errors.append(error)
         finally:

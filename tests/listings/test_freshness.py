@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
 from listings import services, tasks
@@ -38,7 +38,7 @@ def listing(agent, clock):
         "total_floors": 6,
         "status": Status.ACTIVE,
     }
-    return services.listing_create(agent=agent, data=data)
+    return services.listing_create(by=agent, data=data)
 
 
 def reminders(agent) -> list[Notification]:
@@ -154,13 +154,13 @@ def test_reconfirming_brings_an_expired_listing_back_to_search(client, listing, 
 
 
 def test_another_agent_cannot_reconfirm(listing):
-    with pytest.raises(ValidationError):
+    with pytest.raises(PermissionDenied):
         services.listing_reconfirm(listing=listing, by=AgentFactory())
 
 
 @pytest.mark.parametrize("status", [Status.SOLD, Status.WITHDRAWN, Status.RESERVED])
 def test_a_listing_off_the_market_for_another_reason_cannot_be_reconfirmed(listing, agent, status):
-    services.listing_set_status(listing=listing, status=status)
+    services.listing_set_status(listing=listing, by=listing.agent, status=status)
 
     with pytest.raises(ValidationError) as error:
         services.listing_reconfirm(listing=listing, by=agent)
@@ -169,7 +169,7 @@ def test_a_listing_off_the_market_for_another_reason_cannot_be_reconfirmed(listi
 
 def test_an_agent_cannot_set_a_listing_expired(listing):
     with pytest.raises(ValidationError) as error:
-        services.listing_set_status(listing=listing, status=Status.EXPIRED)
+        services.listing_set_status(listing=listing, by=listing.agent, status=Status.EXPIRED)
     assert "status" in error.value.message_dict
 
 
@@ -179,7 +179,7 @@ def test_an_expired_listing_can_go_back_on_the_market_be_sold_or_withdrawn(listi
     services.listings_expire_stale()
     listing.refresh_from_db()
 
-    services.listing_set_status(listing=listing, status=status)
+    services.listing_set_status(listing=listing, by=listing.agent, status=status)
 
     listing.refresh_from_db()
     assert listing.status == status

@@ -147,7 +147,7 @@ def test_a_valid_listing_passes_full_clean(listing):
 
 
 @pytest.mark.parametrize(
-    ("status", "is_public"),
+    ("status", "is_for_sale"),
     [
         ("draft", False),
         ("active", True),
@@ -156,8 +156,8 @@ def test_a_valid_listing_passes_full_clean(listing):
         ("withdrawn", False),
     ],
 )
-def test_only_an_active_listing_is_public(status, is_public):
-    assert Listing(status=status).is_public is is_public
+def test_only_an_active_listing_is_for_sale(status, is_for_sale):
+    assert Listing(status=status).is_for_sale is is_for_sale
 
 
 def test_visible_to_gives_everyone_what_was_published_and_agents_their_own():

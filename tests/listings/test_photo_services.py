@@ -283,7 +283,7 @@ def test_retry_resets_a_failed_photo_and_processes_it_again(
     assert photo.status == ListingPhoto.Status.FAILED
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.photo_retry(photo=photo)
+        services.photo_retry(photo=photo, by=photo.listing.agent)
 
     photo.refresh_from_db()
     assert photo.status == ListingPhoto.Status.READY
@@ -304,7 +304,7 @@ def test_deleting_a_photo_removes_its_files_only_after_commit(
     assert (len(kept_files), len(all_files)) == (7, 14)
 
     with django_capture_on_commit_callbacks() as callbacks:
-        services.photo_delete(photo=photo)
+        services.photo_delete(photo=photo, by=photo.listing.agent)
 
         assert not ListingPhoto.objects.filter(pk=photo.pk).exists()
         assert photo_storage.files() == all_files  # a rollback would still find them
@@ -325,7 +325,7 @@ def test_removing_a_draft_listing_deletes_its_photos_files(
     assert len(photo_storage.files()) == 3 * 7
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.listing_remove(listing=draft)
+        services.listing_remove(listing=draft, by=draft.agent)
 
     assert not Listing.objects.filter(pk=draft.pk).exists()
     assert ListingPhoto.objects.get() == other
@@ -342,7 +342,7 @@ def test_removing_a_published_listing_withdraws_it_and_keeps_its_photos(
     files = photo_storage.files()
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.listing_remove(listing=listing)
+        services.listing_remove(listing=listing, by=listing.agent)
 
     listing.refresh_from_db()
     assert listing.status == Listing.Status.WITHDRAWN
@@ -356,7 +356,9 @@ def test_removing_a_published_listing_withdraws_it_and_keeps_its_photos(
 def test_reorder_sets_the_positions_in_the_given_order(listing):
     first, second, third = ListingPhotoFactory.create_batch(3, listing=listing)
 
-    result = services.photos_reorder(listing=listing, photo_ids=[third.pk, first.pk, second.pk])
+    result = services.photos_reorder(
+        listing=listing, by=listing.agent, photo_ids=[third.pk, first.pk, second.pk]
+    )
 
     assert [photo.pk for photo in result] == [third.pk, first.pk, second.pk]
     assert list(listing.photos.values_list("pk", "position")) == [
@@ -379,7 +381,7 @@ def test_reorder_refuses_a_list_that_is_not_exactly_the_listings_photos(listing,
     positions = list(ListingPhoto.objects.values_list("pk", "position"))
 
     with pytest.raises(ValidationError) as refused:
-        services.photos_reorder(listing=listing, photo_ids=photo_ids)
+        services.photos_reorder(listing=listing, by=listing.agent, photo_ids=photo_ids)
 
     assert refused.value.message_dict == {
         "photos": ["List every photo of this listing exactly once, in the new order."]
@@ -390,16 +392,18 @@ def test_reorder_refuses_a_list_that_is_not_exactly_the_listings_photos(listing,
 def test_choosing_a_cover_moves_it_from_the_previous_one(listing):
     first, _, third = ListingPhotoFactory.create_batch(3, listing=listing, ready=True)
     other_listing_cover = ListingPhotoFactory(ready=True, is_cover=True)
-    services.photo_update(photo=first, data={"is_cover": True})
+    services.photo_update(photo=first, by=first.listing.agent, data={"is_cover": True})
 
-    services.photo_update(photo=third, data={"is_cover": True, "caption": "Sunny kitchen"})
+    services.photo_update(
+        photo=third, by=third.listing.agent, data={"is_cover": True, "caption": "Sunny kitchen"}
+    )
 
     assert list(ListingPhoto.objects.filter(is_cover=True)) == [third, other_listing_cover]
     first.refresh_from_db()
     third.refresh_from_db()
     assert (first.is_cover, third.is_cover, third.caption) == (False, True, "Sunny kitchen")
 
-    services.photo_update(photo=third, data={"is_cover": False})
+    services.photo_update(photo=third, by=third.listing.agent, data={"is_cover": False})
     assert not listing.photos.filter(is_cover=True).exists()
 
 
@@ -441,7 +445,9 @@ def test_editing_a_caption_while_the_photo_is_processed_keeps_the_processing(lis
     # the worker finishes meanwhile
     photo_pipeline.photo_process(model=ListingPhoto, photo_id=photo.pk)
 
-    services.photo_update(photo=read_by_the_form, data={"caption": "Kitchen"})
+    services.photo_update(
+        photo=read_by_the_form, by=read_by_the_form.listing.agent, data={"caption": "Kitchen"}
+    )
 
     photo.refresh_from_db()
     assert photo.caption == "Kitchen"
@@ -458,7 +464,7 @@ def test_deleting_a_photo_while_it_is_processed_leaves_no_files(
     photo_pipeline.photo_process(model=ListingPhoto, photo_id=photo.pk)
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.photo_delete(photo=read_by_the_view)
+        services.photo_delete(photo=read_by_the_view, by=read_by_the_view.listing.agent)
 
     assert photo_storage.files() == []
 

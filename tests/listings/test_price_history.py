@@ -39,7 +39,7 @@ def test_a_price_change_is_recorded_with_old_new_and_when():
     listing = ListingFactory(price=46_000)
 
     with _frozen(NOW):
-        services.listing_update(listing=listing, data={"price": 42_000})
+        services.listing_update(listing=listing, by=listing.agent, data={"price": 42_000})
 
     [change] = ListingPriceChange.objects.filter(listing=listing)
     assert (change.old_price, change.new_price, change.changed_at) == (46_000, 42_000, NOW)
@@ -49,8 +49,10 @@ def test_a_price_change_is_recorded_with_old_new_and_when():
 def test_no_row_when_the_price_does_not_change():
     listing = ListingFactory(price=46_000)
 
-    services.listing_update(listing=listing, data={"price": 46_000, "title": "Sunny flat"})
-    services.listing_update(listing=listing, data={"rooms": 3})
+    services.listing_update(
+        listing=listing, by=listing.agent, data={"price": 46_000, "title": "Sunny flat"}
+    )
+    services.listing_update(listing=listing, by=listing.agent, data={"rooms": 3})
 
     assert _history(listing) == []
 
@@ -60,7 +62,7 @@ def test_the_first_price_is_not_a_change():
     district = DistrictFactory()
 
     created = services.listing_create(
-        agent=agent,
+        by=agent,
         data={
             "city": district.city,
             "district": district,
@@ -80,8 +82,8 @@ def test_the_first_price_is_not_a_change():
 def test_successive_changes_each_record_the_price_before_them():
     listing = ListingFactory(price=46_000)
 
-    services.listing_update(listing=listing, data={"price": 42_000})
-    services.listing_update(listing=listing, data={"price": 44_000})
+    services.listing_update(listing=listing, by=listing.agent, data={"price": 42_000})
+    services.listing_update(listing=listing, by=listing.agent, data={"price": 44_000})
 
     assert _history(listing) == [(46_000, 42_000), (42_000, 44_000)]
 
@@ -90,7 +92,7 @@ def test_the_old_price_is_the_stored_one_even_if_the_callers_copy_was_changed():
     listing = ListingFactory(price=46_000)
     listing.price = 40_000  # a caller's copy that already carries the new value
 
-    services.listing_update(listing=listing, data={"price": 40_000})
+    services.listing_update(listing=listing, by=listing.agent, data={"price": 40_000})
 
     assert _history(listing) == [(46_000, 40_000)]
 
@@ -99,7 +101,9 @@ def test_a_refused_change_records_nothing():
     listing = ListingFactory(price=46_000, floor=5, total_floors=6)
 
     with pytest.raises(ValidationError):
-        services.listing_update(listing=listing, data={"price": 40_000, "floor": 9})
+        services.listing_update(
+            listing=listing, by=listing.agent, data={"price": 40_000, "floor": 9}
+        )
 
     assert _history(listing) == []
 
@@ -171,9 +175,9 @@ def test_an_api_patch_records_the_change(api_client):
 def test_the_api_detail_shows_the_history_newest_first_and_days_on_market(api_client):
     listing = ListingFactory(price=46_000, published_at=NOW - timedelta(days=30, hours=1))
     with _frozen(NOW - timedelta(days=10)):
-        services.listing_update(listing=listing, data={"price": 43_000})
+        services.listing_update(listing=listing, by=listing.agent, data={"price": 43_000})
     with _frozen(NOW - timedelta(days=2)):
-        services.listing_update(listing=listing, data={"price": 44_000})
+        services.listing_update(listing=listing, by=listing.agent, data={"price": 44_000})
 
     with _frozen(NOW):
         body = api_client.get(f"/api/v1/listings/{listing.pk}/").json()
@@ -192,11 +196,13 @@ def test_days_on_market_stop_when_the_flat_leaves_the_market_and_restart_when_it
     listing = ListingFactory(published_at=NOW - timedelta(days=20))
 
     with _frozen(NOW - timedelta(days=5)):
-        services.listing_set_status(listing=listing, status=Listing.Status.WITHDRAWN)
+        services.listing_set_status(
+            listing=listing, by=listing.agent, status=Listing.Status.WITHDRAWN
+        )
     with _frozen(NOW):
         off_market = Listing.objects.get(pk=listing.pk).days_on_market
     with _frozen(NOW):
-        services.listing_set_status(listing=listing, status=Listing.Status.ACTIVE)
+        services.listing_set_status(listing=listing, by=listing.agent, status=Listing.Status.ACTIVE)
         back = Listing.objects.get(pk=listing.pk).days_on_market
 
     assert off_market == 15
@@ -206,7 +212,7 @@ def test_days_on_market_stop_when_the_flat_leaves_the_market_and_restart_when_it
 def test_a_reserved_flat_is_still_on_the_market():
     listing = ListingFactory(published_at=NOW - timedelta(days=8))
 
-    services.listing_set_status(listing=listing, status=Listing.Status.RESERVED)
+    services.listing_set_status(listing=listing, by=listing.agent, status=Listing.Status.RESERVED)
 
     assert Listing.objects.get(pk=listing.pk).left_market_at is None
 
@@ -227,7 +233,7 @@ def _marked(listing, at) -> bool:
 def cut_listing():
     listing = ListingFactory(price=46_000)
     with _frozen(NOW):
-        services.listing_update(listing=listing, data={"price": 42_000})
+        services.listing_update(listing=listing, by=listing.agent, data={"price": 42_000})
     return listing
 
 
@@ -241,7 +247,7 @@ def test_a_cut_14_days_and_a_second_old_is_not_marked(cut_listing):
 
 def test_a_raise_after_the_cut_takes_the_mark_away(cut_listing):
     with _frozen(NOW + timedelta(days=1)):
-        services.listing_update(listing=cut_listing, data={"price": 45_000})
+        services.listing_update(listing=cut_listing, by=cut_listing.agent, data={"price": 45_000})
 
     assert _marked(cut_listing, NOW + timedelta(days=2)) is False
 
@@ -249,7 +255,7 @@ def test_a_raise_after_the_cut_takes_the_mark_away(cut_listing):
 def test_a_raise_alone_is_not_marked():
     listing = ListingFactory(price=46_000)
     with _frozen(NOW):
-        services.listing_update(listing=listing, data={"price": 48_000})
+        services.listing_update(listing=listing, by=listing.agent, data={"price": 48_000})
 
     assert _marked(listing, NOW) is False
 
@@ -280,9 +286,9 @@ def test_the_detail_page_shows_the_history_in_beijing_time_and_yuan(client):
     # 20:30 UTC is already the next day in Beijing.
     late_evening_utc = (NOW - timedelta(days=3)).replace(hour=20, minute=30)
     with _frozen(late_evening_utc):
-        services.listing_update(listing=listing, data={"price": 41_000})
+        services.listing_update(listing=listing, by=listing.agent, data={"price": 41_000})
     with _frozen(late_evening_utc + timedelta(hours=1)):
-        services.listing_update(listing=listing, data={"price": 43_500})
+        services.listing_update(listing=listing, by=listing.agent, data={"price": 43_500})
 
     page = client.get(f"/listings/{listing.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
 

@@ -143,7 +143,7 @@ def test_publishing_moves_the_photos_to_public_storage(
     assert client.get(private_urls[0]).status_code == 404  # a visitor, before publication
 
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        services.listing_set_status(listing=draft, status=Status.ACTIVE)
+        services.listing_set_status(listing=draft, by=draft.agent, status=Status.ACTIVE)
     # Published, files not moved yet: the access-checked URL serves everyone who may see it.
     assert storages_of(draft_photo) == {PRIVATE}
     assert all(client.get(url).status_code == 200 for url in private_urls)
@@ -169,10 +169,10 @@ def test_back_to_draft_the_public_files_go_and_only_the_agent_opens_them(
     assert len(public_names) == 6
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.listing_set_status(listing=listing, status=Status.WITHDRAWN)
+        services.listing_set_status(listing=listing, by=listing.agent, status=Status.WITHDRAWN)
     assert storages_of(photo) == {PUBLIC}  # withdrawn: its page and photos stay public
     with django_capture_on_commit_callbacks(execute=True):
-        services.listing_set_status(listing=listing, status=Status.DRAFT)
+        services.listing_set_status(listing=listing, by=listing.agent, status=Status.DRAFT)
 
     assert storages_of(photo) == {PRIVATE}
     # The public URLs handed out before lead nowhere: the files are gone from public storage.
@@ -184,7 +184,9 @@ def test_back_to_draft_the_public_files_go_and_only_the_agent_opens_them(
 
     # Published again: public again.
     with django_capture_on_commit_callbacks(execute=True):
-        services.listing_set_status(listing=Listing.objects.get(pk=listing.pk), status="active")
+        services.listing_set_status(
+            listing=Listing.objects.get(pk=listing.pk), by=listing.agent, status="active"
+        )
     assert storages_of(photo) == {PUBLIC}
     assert files_in(PRIVATE, photo) == []
 
@@ -225,7 +227,7 @@ def test_deleting_a_draft_deletes_its_private_variant_files(
     draft, draft_photo, photo_storage, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        services.listing_remove(listing=draft)
+        services.listing_remove(listing=draft, by=draft.agent)
 
     assert photo_storage.files() == []
 

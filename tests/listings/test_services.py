@@ -66,7 +66,7 @@ def new_listing_data(district, **overrides) -> dict:
 
 
 def test_create_makes_a_draft_of_the_agent(agent, district):
-    listing = services.listing_create(agent=agent, data=new_listing_data(district))
+    listing = services.listing_create(by=agent, data=new_listing_data(district))
 
     listing.refresh_from_db()
     assert listing.agent == agent
@@ -76,7 +76,7 @@ def test_create_makes_a_draft_of_the_agent(agent, district):
 
 
 def test_create_can_publish_at_once(agent, district):
-    listing = services.listing_create(agent=agent, data=new_listing_data(district, status="active"))
+    listing = services.listing_create(by=agent, data=new_listing_data(district, status="active"))
 
     assert listing.status == Listing.Status.ACTIVE
     assert listing.published_at is not None
@@ -86,7 +86,7 @@ def test_create_ignores_fields_an_agent_may_not_set(agent, district):
     other = AgentFactory()
 
     listing = services.listing_create(
-        agent=agent,
+        by=agent,
         data=new_listing_data(district, agent=other, published_at=EARLIER, price_per_m2=1),
     )
 
@@ -98,7 +98,7 @@ def test_create_ignores_fields_an_agent_may_not_set(agent, district):
 
 def test_only_an_agent_can_create(district):
     with pytest.raises(ValidationError):
-        services.listing_create(agent=BuyerFactory(), data=new_listing_data(district))
+        services.listing_create(by=BuyerFactory(), data=new_listing_data(district))
 
     assert not Listing.objects.exists()
 
@@ -114,7 +114,7 @@ def test_only_an_agent_can_create(district):
 )
 def test_create_refuses_bad_data_and_saves_nothing(agent, district, overrides, field):
     with pytest.raises(ValidationError) as error:
-        services.listing_create(agent=agent, data=new_listing_data(district, **overrides))
+        services.listing_create(by=agent, data=new_listing_data(district, **overrides))
 
     assert field in error.value.message_dict
     assert not Listing.objects.exists()
@@ -124,7 +124,7 @@ def test_create_refuses_a_district_of_another_city(agent, district):
     other_city = CityFactory(slug="qitaihe")
 
     with pytest.raises(ValidationError) as error:
-        services.listing_create(agent=agent, data=new_listing_data(district, city=other_city))
+        services.listing_create(by=agent, data=new_listing_data(district, city=other_city))
 
     assert "district" in error.value.message_dict
 
@@ -132,11 +132,11 @@ def test_create_refuses_a_district_of_another_city(agent, district):
 def test_update_keeps_price_per_m2_consistent_in_the_database():
     listing = ListingFactory(price=46_000, area_m2=Decimal("52.00"))
 
-    services.listing_update(listing=listing, data={"price": 52_000})
+    services.listing_update(listing=listing, by=listing.agent, data={"price": 52_000})
     listing.refresh_from_db()
     assert listing.price_per_m2 == 1000
 
-    services.listing_update(listing=listing, data={"area_m2": Decimal("26.00")})
+    services.listing_update(listing=listing, by=listing.agent, data={"area_m2": Decimal("26.00")})
     listing.refresh_from_db()
     assert listing.price_per_m2 == 2000
 
@@ -144,7 +144,7 @@ def test_update_keeps_price_per_m2_consistent_in_the_database():
 def test_update_returns_the_new_price_per_m2():
     listing = ListingFactory(price=46_000, area_m2=Decimal("52.00"))
 
-    updated = services.listing_update(listing=listing, data={"price": 52_000})
+    updated = services.listing_update(listing=listing, by=listing.agent, data={"price": 52_000})
 
     assert updated.price_per_m2 == 1000
 
@@ -153,7 +153,7 @@ def test_update_refuses_bad_data_and_keeps_the_row():
     listing = ListingFactory(price=46_000, floor=5, total_floors=6)
 
     with pytest.raises(ValidationError) as error:
-        services.listing_update(listing=listing, data={"floor": 9, "price": 1})
+        services.listing_update(listing=listing, by=listing.agent, data={"floor": 9, "price": 1})
 
     assert "floor" in error.value.message_dict
     listing.refresh_from_db()
@@ -165,7 +165,9 @@ def test_update_ignores_fields_an_agent_may_not_set():
     original_agent, original_published_at = listing.agent, listing.published_at
 
     services.listing_update(
-        listing=listing, data={"agent": AgentFactory(), "published_at": EARLIER, "title": "新"}
+        listing=listing,
+        by=listing.agent,
+        data={"agent": AgentFactory(), "published_at": EARLIER, "title": "新"},
     )
 
     listing.refresh_from_db()
@@ -190,7 +192,7 @@ def test_status_change_table(old, new):
 def test_an_allowed_change_is_saved(old, new):
     listing = listing_in(old)
 
-    services.listing_set_status(listing=listing, status=new)
+    services.listing_set_status(listing=listing, by=listing.agent, status=new)
 
     listing.refresh_from_db()
     assert listing.status == new
@@ -209,7 +211,7 @@ def test_a_forbidden_change_is_refused_naming_status(old, new):
     listing = listing_in(old)
 
     with pytest.raises(ValidationError) as error:
-        services.listing_set_status(listing=listing, status=new)
+        services.listing_set_status(listing=listing, by=listing.agent, status=new)
 
     assert list(error.value.message_dict) == ["status"]
     listing.refresh_from_db()
@@ -225,7 +227,7 @@ def test_the_refusal_names_both_statuses_in_words():
 def test_publishing_a_draft_stamps_published_at():
     draft = listing_in("draft")
 
-    services.listing_set_status(listing=draft, status="active")
+    services.listing_set_status(listing=draft, by=draft.agent, status="active")
 
     draft.refresh_from_db()
     assert draft.published_at is not None
@@ -234,7 +236,7 @@ def test_publishing_a_draft_stamps_published_at():
 def test_publishing_again_keeps_the_first_published_at():
     withdrawn = listing_in("withdrawn")
 
-    services.listing_set_status(listing=withdrawn, status="active")
+    services.listing_set_status(listing=withdrawn, by=withdrawn.agent, status="active")
 
     withdrawn.refresh_from_db()
     assert withdrawn.published_at == EARLIER
@@ -246,7 +248,7 @@ def test_publishing_again_keeps_the_first_published_at():
 def test_removing_a_never_published_draft_deletes_it():
     draft = listing_in("draft")
 
-    services.listing_remove(listing=draft)
+    services.listing_remove(listing=draft, by=draft.agent)
 
     assert not Listing.objects.exists()
 
@@ -255,7 +257,7 @@ def test_removing_a_never_published_draft_deletes_it():
 def test_removing_a_published_listing_withdraws_it(status):
     listing = listing_in(status)
 
-    services.listing_remove(listing=listing)
+    services.listing_remove(listing=listing, by=listing.agent)
 
     listing.refresh_from_db()
     assert listing.status == Listing.Status.WITHDRAWN
@@ -266,7 +268,7 @@ def test_removing_a_draft_that_was_once_published_withdraws_it():
     # A withdrawn listing put back to draft keeps its published_at.
     listing = ListingFactory(status="draft", published_at=EARLIER)
 
-    services.listing_remove(listing=listing)
+    services.listing_remove(listing=listing, by=listing.agent)
 
     listing.refresh_from_db()
     assert listing.status == Listing.Status.WITHDRAWN
@@ -276,7 +278,7 @@ def test_removing_a_sold_listing_is_refused_and_keeps_it():
     sold = listing_in("sold")
 
     with pytest.raises(ValidationError):
-        services.listing_remove(listing=sold)
+        services.listing_remove(listing=sold, by=sold.agent)
 
     sold.refresh_from_db()
     assert sold.status == Listing.Status.SOLD

@@ -114,7 +114,7 @@ def test_deleting_photos_refunds_nothing(budget, agent, listing):
         listing_services.photo_add(listing=listing, upload=upload, by=agent) for upload in jpegs(3)
     ]
     for photo in photos:
-        listing_services.photo_delete(photo=photo)
+        listing_services.photo_delete(photo=photo, by=photo.listing.agent)
 
     with pytest.raises(LimitExceeded):
         listing_services.photo_add(listing=listing, upload=jpegs(1, "more")[0], by=agent)

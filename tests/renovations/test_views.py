@@ -5,6 +5,7 @@ import pytest
 from django.urls import reverse
 
 from notifications.models import Kind, Notification
+from renovations import selectors
 from renovations.models import RenovationProject, Task
 from tests.accounts.factories import BuyerFactory
 from tests.listings.factories import ListingFactory
@@ -327,3 +328,16 @@ def test_pages_ask_no_other_host_and_every_image_and_field_is_labelled(client, w
     assert all(not urlsplit(link).netloc for link in audit.links)
     assert all(image.get("alt") for image in audit.images)
     assert all(field.get("id") in audit.labelled_ids for field in audit.fields)
+
+
+def test_the_words_follow_the_tolerance_the_warning_uses(client, world, monkeypatch):
+    monkeypatch.setattr(selectors, "OVERRUN_TOLERANCE_PERCENT", 10)
+    ExpenseFactory(project=world.project, amount=27_001, category="labour")  # 27,501 > 27,500
+    client.force_login(world.owner)
+
+    page = client.get(world.project.get_absolute_url()).content.decode()
+    edit = client.get(reverse("renovations:edit", args=[world.project.pk])).content.decode()
+
+    assert "more than 10 % over." in page
+    assert "Dotted line: 10 % over it" in page
+    assert "passes it by more than 10 %." in edit
