@@ -1,6 +1,6 @@
 from django.contrib import admin
-from django.db.models import Q
 
+from renovations import selectors
 from renovations.models import (
     Expense,
     Invitation,
@@ -102,8 +102,7 @@ class RenovationProjectAdmin(admin.ModelAdmin):
         queryset = super().get_queryset(request)
         if request.user.is_superuser:
             return queryset
-        member_of = ProjectMember.objects.filter(user=request.user).values("project")
-        return queryset.filter(Q(pk__in=member_of) | Q(owner=request.user))
+        return queryset.filter(pk__in=selectors.projects_open_to(request.user).values("pk"))
 
     def has_module_permission(self, request):
         return request.user.is_active and request.user.is_staff

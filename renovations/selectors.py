@@ -97,6 +97,12 @@ def can(project: RenovationProject, role_needed: str) -> bool:
     return RANK[project.role] >= RANK[role_needed]
 
 
+def projects_open_to(user: User) -> QuerySet[RenovationProject]:
+    """Who may see a project, as a queryset: its owner and its members (not the invited)."""
+    member_of = ProjectMember.objects.filter(user=user).values("project")
+    return RenovationProject.objects.filter(Q(owner=user) | Q(pk__in=member_of))
+
+
 def projects_for(user: User) -> QuerySet[RenovationProject]:
     """The user's own projects and those they are a member of, with their spending: one query."""
     spent = (
@@ -106,9 +112,8 @@ def projects_for(user: User) -> QuerySet[RenovationProject]:
         .annotate(total=Sum("amount"))
         .values("total")
     )
-    member_of = ProjectMember.objects.filter(user=user).values("project")
     return (
-        RenovationProject.objects.filter(Q(owner=user) | Q(pk__in=member_of))
+        projects_open_to(user)
         .select_related("owner")
         .annotate(
             member_role=_member_role(user),
