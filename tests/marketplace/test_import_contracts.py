@@ -21,7 +21,8 @@ def project_apps() -> set[str]:
     return {
         config.name
         for config in apps.get_app_configs()
-        if Path(config.path).resolve().is_relative_to(base)
+        # An app folder at the top of the project (the venv may live inside it too).
+        if Path(config.path).resolve().parent == base
     }
 
 
