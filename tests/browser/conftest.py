@@ -69,7 +69,9 @@ def request_log():
 def context(browser, live_server, request_log):
     """A fresh context (no cookies) reading English, that may only talk to the live server."""
     context = browser.new_context(locale="en-US", base_url=live_server.url)
-    context.set_default_timeout(5_000)
+    # Generous: on a CI machine whose two cores are busy, a page of the live server can take
+    # several seconds; a real failure still fails, only later.
+    context.set_default_timeout(20_000)
     allowed = urlsplit(live_server.url).netloc
 
     def only_live_server(route):
