@@ -310,7 +310,8 @@ def registration_line(policy: Policy) -> CostLine:
 
 
 def agent_fee_rate(listing) -> Decimal | None:
-    profile = getattr(listing.agent, "agent_profile", None)
+    # A missing agent or profile raises an AttributeError subclass, so getattr's default.
+    profile = getattr(getattr(listing, "agent", None), "agent_profile", None)
     return profile.fee_percent if profile is not None else None
 
 
@@ -452,7 +453,7 @@ def total_cost_expression(*, home: str = DEFAULT_HOME, today: date | None = None
     agent_fee = _db_share(price, _db_hundredths("agent__agent_profile__fee_percent"), BASIS_POINTS)
     renovation = Case(
         *[
-            When(condition=condition, then=_db_share(area, Value(per_m2, big), 100))
+            When(Q(condition=condition), then=_db_share(area, Value(per_m2, big), 100))
             for condition, per_m2 in renovation_cost_per_m2().items()
         ],
         default=zero,
