@@ -82,7 +82,7 @@ class AgentProfile(models.Model):
         "listings.City", blank=True, related_name="agents", verbose_name=_("cities served")
     )
     fee_percent = models.DecimalField(
-        _("fee (% of the price)"),
+        _("fee (percent of the price)"),
         max_digits=4,
         decimal_places=2,
         null=True,

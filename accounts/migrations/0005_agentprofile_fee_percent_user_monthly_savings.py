@@ -14,7 +14,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='agentprofile',
             name='fee_percent',
-            field=models.DecimalField(blank=True, decimal_places=2, help_text="The agent's stated fee, paid by the buyer, e.g. 1.5.", max_digits=4, null=True, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(10)], verbose_name='fee (% of the price)'),
+            field=models.DecimalField(blank=True, decimal_places=2, help_text="The agent's stated fee, paid by the buyer, e.g. 1.5.", max_digits=4, null=True, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(10)], verbose_name='fee (percent of the price)'),
         ),
         migrations.AddField(
             model_name='user',
