@@ -155,10 +155,12 @@ class ListingFilterSet(filters.FilterSet):
 
     def filter_queryset(self, queryset):
         wanted = self.form.cleaned_data
-        if (
-            wanted.get("total_cost_max") is not None
-            or wanted.get("ordering") in TOTAL_COST_ORDERINGS
-        ):
+        total_cost_max = wanted.get("total_cost_max")
+        if total_cost_max is not None:
+            # Every line but the price is at least 0, so the price index narrows the rows the
+            # database works the total out for.
+            queryset = queryset.filter(price__lte=total_cost_max)
+        if total_cost_max is not None or wanted.get("ordering") in TOTAL_COST_ORDERINGS:
             # For an only home, the default a buyer sees first on a listing's page.
             queryset = queryset.with_total_cost()
         queryset = super().filter_queryset(queryset)
