@@ -95,7 +95,8 @@ class ListingViewSet(viewsets.ModelViewSet):
         return ListingDetailSerializer
 
     def retrieve(self, request, *args, **kwargs):
-        query = TotalCostQuerySerializer(data=request.query_params)
+        # A plain dict: from a QueryDict, DRF would take "home=" for the default, not refuse it.
+        query = TotalCostQuerySerializer(data=request.query_params.dict())
         query.is_valid(raise_exception=True)
         listing = self.get_object()
         total_cost = selectors.listing_total_cost(

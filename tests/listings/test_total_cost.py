@@ -301,3 +301,11 @@ def test_api_search_by_total_cost_is_one_query(api_client, django_assert_num_que
         )
 
     assert len(response.json()["results"]) == page_size
+
+
+@pytest.mark.parametrize("home", ["", "castle"])
+def test_api_detail_refuses_an_empty_or_unknown_home_as_the_schema_says(api_client, home):
+    response = api_client.get(detail_url(ListingFactory()), {"home": home})
+
+    assert response.status_code == 400
+    assert "home" in response.json()
