@@ -14,6 +14,7 @@ from accounts.lockout import login_refusal
 from accounts.models import User
 from accounts.serializers import (
     MeSerializer,
+    MeUpdateSerializer,
     RegisterSerializer,
     TokenRequestSerializer,
     TokenSerializer,
@@ -85,8 +86,21 @@ class LogoutAllView(APIView):
 
 
 class MeView(generics.RetrieveAPIView):
+    """The signed-in person; `monthly_savings` is theirs alone to see and change."""
+
     serializer_class = MeSerializer
     permission_classes = [IsAuthenticated]
+    http_method_names = ["get", "patch", "head", "options"]
 
     def get_object(self):
         return User.objects.select_related("agent_profile").get(pk=self.request.user.pk)
+
+    @extend_schema(request=MeUpdateSerializer, responses=MeSerializer)
+    def patch(self, request):
+        changes = MeUpdateSerializer(request.user, data=request.data, partial=True)
+        changes.is_valid(raise_exception=True)
+        if "monthly_savings" in changes.validated_data:
+            services.user_set_monthly_savings(
+                user=request.user, monthly_savings=changes.validated_data["monthly_savings"]
+            )
+        return Response(MeSerializer(self.get_object()).data)

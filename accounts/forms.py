@@ -1,5 +1,6 @@
 import logging
 
+from django import forms
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.forms import UserCreationForm
 
@@ -39,3 +40,14 @@ class AdminPasswordChangeForm(auth_forms.AdminPasswordChangeForm):
         if commit:
             services.user_end_sessions(user=user)
         return user
+
+
+class MonthlySavingsForm(forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ["monthly_savings"]
+        widgets = {
+            "monthly_savings": forms.TextInput(
+                attrs={"inputmode": "numeric", "autocomplete": "off"}
+            )
+        }

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
@@ -29,6 +30,14 @@ class User(AbstractUser):
     # (accounts.services.user_end_sessions), as a password change does in plain Django.
     session_generation = models.PositiveIntegerField(
         _("session generation"), default=0, editable=False
+    )
+    # The buyer's own figure for the listing pages' "months of savings"; shown to nobody else.
+    monthly_savings = models.PositiveIntegerField(
+        _("monthly savings (yuan)"),
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(10_000_000)],
+        help_text=_("What you put aside in a month. Only you see it."),
     )
 
     class Meta(AbstractUser.Meta):
@@ -71,6 +80,15 @@ class AgentProfile(models.Model):
     bio = models.TextField(_("bio"), blank=True, max_length=2000)
     cities_served = models.ManyToManyField(
         "listings.City", blank=True, related_name="agents", verbose_name=_("cities served")
+    )
+    fee_percent = models.DecimalField(
+        _("fee (percent of the price)"),
+        max_digits=4,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(10)],
+        help_text=_("The agent's stated fee, paid by the buyer, e.g. 1.5."),
     )
     verified = models.BooleanField(
         _("verified"), default=False, help_text=_("Set by staff after checking the licence.")

@@ -60,6 +60,7 @@ class MeSerializer(serializers.ModelSerializer):
             "role",
             "language",
             "agent_profile",
+            "monthly_savings",
         ]
         read_only_fields = fields
 
@@ -68,3 +69,11 @@ class MeSerializer(serializers.ModelSerializer):
         for name, make_field in hooks.me_fields():
             fields[name] = make_field()
         return fields
+
+
+class MeUpdateSerializer(serializers.ModelSerializer):
+    """What a person may change about themselves through the API."""
+
+    class Meta:
+        model = User
+        fields = ["monthly_savings"]

@@ -155,3 +155,12 @@ def password_reset_email_send(*, user_id: int) -> bool:
         body = render_to_string("registration/password_reset_email.txt", context)
     send_mail(" ".join(subject.split()), body, None, [user.email])
     return True
+
+
+def user_set_monthly_savings(*, user: User, monthly_savings: int | None) -> User:
+    """The buyer's own monthly savings (or none): listing pages say how many months a flat's
+    total cost is. Nobody else ever sees the figure."""
+    user.monthly_savings = monthly_savings
+    user.full_clean(validate_unique=False, validate_constraints=False)
+    user.save(update_fields=["monthly_savings"])
+    return user

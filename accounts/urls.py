@@ -4,6 +4,7 @@ from django.urls import path
 from accounts import views
 
 urlpatterns = [
+    path("", views.account, name="account"),
     path("signup/", views.signup, name="signup"),
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import services
-from accounts.forms import PasswordResetForm, SignupForm
+from accounts.forms import MonthlySavingsForm, PasswordResetForm, SignupForm
 from accounts.limits import check_password_reset_rate, check_signup_rate
 from accounts.lockout import login_refusal
 from marketplace.limits import LimitExceeded
@@ -110,3 +110,17 @@ def logout_all(request):
     logout(request)
     messages.success(request, _("You are logged out on every device and in every app."))
     return redirect("login")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def account(request):
+    """The signed-in person's own page: their monthly savings (private), their password."""
+    form = MonthlySavingsForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        services.user_set_monthly_savings(
+            user=request.user, monthly_savings=form.cleaned_data["monthly_savings"]
+        )
+        messages.success(request, _("Your monthly savings are saved."))
+        return redirect("account")
+    return render(request, "registration/account.html", {"form": form})

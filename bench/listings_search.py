@@ -235,7 +235,8 @@ COPY_COLUMNS = (
     "title, description, community_name, street_address, price, area_m2, rooms, floor, "
     "total_floors, has_elevator, heating, heating_fee_per_m2, condition, year_built, "
     "has_ownership_certificate, status, published_at, created_at, updated_at, agent_id, "
-    "city_id, district_id"
+    "city_id, district_id, property_fee_per_m2_month, seller_taxes_paid_by, seller_owned_since, "
+    "seller_only_home"
 )  # price_per_m2 is GENERATED ALWAYS ... STORED: PostgreSQL computes it.
 
 FLOORS_CUM = _cumulative([2, 3, 5, 30, 35, 10, 3, 4, 4, 4])
@@ -252,6 +253,9 @@ TWO_YEARS = 730 * 86400
 def generate_block(block: int, ctx) -> list[str]:
     """COPY text lines for rows block*BLOCK .. block*BLOCK+BLOCK-1, always the same for a block."""
     rng = random.Random(f"walkup-bench-{block}")
+    # What the total cost reads (listings.costs) comes from a stream of its own, so the other
+    # columns are the same rows as before it existed.
+    cost_random = random.Random(f"walkup-bench-costs-{block}").random
     r, gauss, randint, choice, choices = rng.random, rng.gauss, rng.randint, rng.choice, rng.choices
     city_cum, cities = ctx["city_cum"], ctx["cities"]
     lines = []
@@ -289,11 +293,20 @@ def generate_block(block: int, ctx) -> list[str]:
         title = f"{district_zh}{community} {rooms}室 {area:.0f}㎡ {floor_no}/{total}层"
         description = "".join(choices(PHRASES, k=randint(4, 9)))
         street = f"{district_zh}{choice(ROADS)}路{randint(1, 300)}号"
+        property_fee = f"{0.3 + cost_random() * 0.6:.2f}" if cost_random() < 0.85 else "\\N"
+        paid_by = "buyer" if cost_random() < 0.4 else "each"
+        owned_since = (
+            (BASE_TIME - timedelta(seconds=cost_random() * 10 * 365 * 86400)).date().isoformat()
+            if cost_random() < 0.85
+            else "\\N"
+        )
+        only_home = "t" if cost_random() < 0.6 else "f"
         lines.append(
             f"{title}\t{description}\t{community}\t{street}\t{price}\t{area:.2f}\t{rooms}\t"
             f"{floor_no}\t{total}\t{'t' if elevator else 'f'}\t{heating}\t{fee}\t{condition}\t"
             f"{year}\t{cert}\t{status}\t{published}\t{created.isoformat()}\t{updated.isoformat()}\t"
-            f"{choice(agents)}\t{city_id}\t{district_id}\n"
+            f"{choice(agents)}\t{city_id}\t{district_id}\t{property_fee}\t{paid_by}\t"
+            f"{owned_since}\t{only_home}\n"
         )
     return lines
 
@@ -575,7 +588,8 @@ def seed_reference_data() -> dict:
                 profile = user_make_agent(user=user, agency_name=f"{name_zh}{rng.choice(AGENCIES)}")
                 profile.verified = rng.random() < 0.7
                 profile.phone = f"139{rng.randint(10_000_000, 99_999_999)}"
-                profile.save(update_fields=["verified", "phone"])
+                profile.fee_percent = Decimal(rng.choice(["1.00", "1.50", "2.00"]))
+                profile.save(update_fields=["verified", "phone", "fee_percent"])
                 profile.cities_served.add(city)
             agent_ids.append(user.pk)
         cities.append(((city.pk, avg, district_rows, agent_ids), share))
@@ -1218,6 +1232,66 @@ def experiments(api: Api, floor: Floor, results: list[SearchResult], args) -> No
     )
 
 
+# --------------------------------------------------------------------------- total cost
+
+# Search 2 as it is, then filtered and sorted by the total cost (listings.costs), which the
+# database computes per row: no index can serve it, so it is measured on its own.
+TOTAL_COST_SEARCHES = [
+    ("2 as above", SEARCHES[1].params),
+    (
+        "2 + total <= 90k, by total",
+        {**SEARCHES[1].params, "total_cost_max": "90000", "ordering": "total_cost"},
+    ),
+    (
+        "hegang total <= 90k, by total",
+        {"city": "hegang", "total_cost_max": "90000", "ordering": "total_cost"},
+    ),
+    ("all by total, dearest", {"ordering": "-total_cost"}),
+]
+
+
+def total_cost_section(api: Api, targets: list[Target], args) -> None:
+    """Page 1 of each TOTAL_COST_SEARCHES at every size: p50 through the API, ORM queries per
+    request at page sizes 5 and 50, and PostgreSQL's execution time of the listing query."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    rows = []
+    for target in targets:
+        use_db(target.dbname)
+        for label, params in TOTAL_COST_SEARCHES:
+            url = "/api/v1/listings/?" + urlencode(params)
+            queries = []
+            for page_size in (5, 50):
+                with CaptureQueriesContext(connection) as ctx:
+                    api.get(f"{url}&page_size={page_size}")
+                queries.append(len(ctx.captured_queries))
+            with CaptureQueriesContext(connection) as ctx:
+                api.get(url)
+            sql = listing_query(ctx.captured_queries)
+            _plan, execution = plan_times(target.floor, sql, runs=args.repeat or 5)
+            timings = Timings()
+            for _ in range(args.warmup):
+                api.get(url)
+            for _ in range(max(args.requests // 2, 1)):
+                start = time.perf_counter()
+                api.get(url)
+                timings.samples.append(time.perf_counter() - start)
+            rows.append(
+                [
+                    f"{size_label(target.size)} {label}",
+                    ms(timings.p50),
+                    f"{queries[0]} / {queries[1]}",
+                    f"{execution:.2f}",
+                ]
+            )
+    print(
+        "=== total cost: page 1 through the API (p50 ms), queries at page size 5 / 50, SQL exec ms"
+    )
+    print_table(["search", "API p50", "queries", "SQL exec"], rows)
+    print()
+
+
 # --------------------------------------------------------------------------- reporting
 
 
@@ -1435,6 +1509,8 @@ def main(argv=None) -> int:
         )
     for size, results in all_results.items():
         print_size_table(size, results)
+
+    total_cost_section(api, targets, args)
 
     largest_target = targets[-1]
     use_db(largest_target.dbname)

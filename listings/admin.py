@@ -215,7 +215,18 @@ class ListingAdmin(admin.ModelAdmin):
             {"fields": ["floor", "total_floors", "has_elevator", "year_built", "condition"]},
         ),
         (_("Heating"), {"fields": ["heating", "heating_fee_per_m2"]}),
-        (_("Papers"), {"fields": ["has_ownership_certificate"]}),
+        (_("Property fee"), {"fields": ["property_fee_per_m2_month"]}),
+        (
+            _("Papers and the seller's taxes"),
+            {
+                "fields": [
+                    "has_ownership_certificate",
+                    "seller_taxes_paid_by",
+                    "seller_owned_since",
+                    "seller_only_home",
+                ]
+            },
+        ),
         (
             _("Dates"),
             {"fields": ["published_at", "confirmed_at", "expires_on", "created_at", "updated_at"]},

@@ -20,6 +20,7 @@ from listings.serializers import (
     PhotoOrderSerializer,
     PhotoUpdateSerializer,
     PhotoUploadSerializer,
+    TotalCostQuerySerializer,
 )
 from marketplace.pagination import KeysetPagination
 from marketplace.text_input import JSONParser
@@ -48,7 +49,11 @@ class CityViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
 @extend_schema_view(
     list=extend_schema(summary="Search active listings", responses=ListingListSerializer),
-    retrieve=extend_schema(summary="One listing", responses=ListingDetailSerializer),
+    retrieve=extend_schema(
+        summary="One listing, with what it costs in all",
+        parameters=[TotalCostQuerySerializer],
+        responses=ListingDetailSerializer,
+    ),
     create=extend_schema(
         summary="Create a listing (agents)",
         request=ListingWriteSerializer,
@@ -90,8 +95,14 @@ class ListingViewSet(viewsets.ModelViewSet):
         return ListingDetailSerializer
 
     def retrieve(self, request, *args, **kwargs):
+        # A plain dict: from a QueryDict, DRF would take "home=" for the default, not refuse it.
+        query = TotalCostQuerySerializer(data=request.query_params.dict())
+        query.is_valid(raise_exception=True)
         listing = self.get_object()
-        return Response(self._detail(listing))
+        total_cost = selectors.listing_total_cost(
+            listing=listing, user=request.user, home=query.validated_data["home"]
+        )
+        return Response(self._detail(listing, total_cost=total_cost))
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
@@ -127,11 +138,12 @@ class ListingViewSet(viewsets.ModelViewSet):
         """The listing as a GET reads it: the database's price per m², the cover, the gallery."""
         return selectors.listing_for_viewer(listing_id=listing.pk, user=self.request.user)
 
-    def _detail(self, listing: Listing) -> dict:
+    def _detail(self, listing: Listing, *, total_cost=None) -> dict:
         market = selectors.city_market_stats().get(listing.city_id)
         context = {
             **self.get_serializer_context(),
             "city_median_price_per_m2": market.median_price_per_m2 if market else None,
+            "total_cost": total_cost,
         }
         return ListingDetailSerializer(listing, context=context).data
 

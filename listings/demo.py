@@ -7,7 +7,7 @@ from about ¥20,000); the other two cities' prices are illustrative.
 import math
 import random
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from accounts.models import AgentProfile, User
 from accounts.services import user_make_agent
+from listings.costs import SellerTaxesPaidBy
 from listings.demo_photos import draw_room
 from listings.models import City, District, Listing
 from listings.services import photo_add
@@ -87,6 +88,15 @@ CITIES = [
     ),
 ]
 
+# The agents' stated fees (% of the price, paid by the buyer), in the order of AGENTS.
+AGENT_FEE_PERCENT = [
+    Decimal("1.50"),
+    Decimal("2.00"),
+    Decimal("1.00"),
+    Decimal("1.50"),
+    Decimal("2.00"),
+]
+BUYER_MONTHLY_SAVINGS = {"buyer1": 3000, "buyer2": 2500}
 AGENTS = [
     ("agent1", "建国", "王", "鹤岗安居房产 Anju Homes Hegang", ["hegang"], True),
     ("agent2", "秀梅", "李", "鹤城置业 Hecheng Property", ["hegang"], True),
@@ -314,6 +324,7 @@ def load_listings_demo(*, seed: int = 2026, now=None) -> dict[str, int]:
             licence_number=f"HLJ-2026-{index + 101:04d}",
             phone=f"0468-{3300000 + index * 1111}",
             bio=AGENT_BIO,
+            fee_percent=AGENT_FEE_PERCENT[index % len(AGENT_FEE_PERCENT)],
         )
         agent.agent_profile.cities_served.set([cities[slug] for slug in city_slugs])
         if agent.listings.exists():
@@ -330,6 +341,8 @@ def load_listings_demo(*, seed: int = 2026, now=None) -> dict[str, int]:
         _add_photos(rng, new_listings)
 
     _demo_left_market_at(now)
+    _demo_cost_facts(seed, now)
+    _demo_buyer_savings()
     return {
         "cities": City.objects.count(),
         "listings_created": created_listings,
@@ -344,3 +357,48 @@ def _demo_left_market_at(now) -> None:
     ).exclude(published_at=None):
         listing.left_market_at = listing.published_at + (now - listing.published_at) / 2
         listing.save(update_fields=["left_market_at"])
+
+
+def _demo_cost_facts(seed: int, now) -> None:
+    """What the total cost reads (listings.costs) for listings that lack it: property fees, who
+    pays the seller's taxes and since when the seller owns the flat. A stream of its own per
+    listing, so the rest of the demo data does not move and a second run changes nothing."""
+    missing = list(
+        Listing.objects.filter(
+            property_fee_per_m2_month__isnull=True,
+            agent__username__in=[agent[0] for agent in AGENTS],
+        ).only("pk", "year_built")
+    )
+    today = now.date()
+    for listing in missing:
+        rng = random.Random(f"{seed}-costs-{listing.pk}")
+        listing.property_fee_per_m2_month = Decimal(rng.choice(["0.30", "0.45", "0.60", "0.80"]))
+        listing.seller_taxes_paid_by = (
+            SellerTaxesPaidBy.BUYER if rng.random() < 0.4 else SellerTaxesPaidBy.EACH
+        )
+        first_year = max(listing.year_built or 1995, 1995)
+        listing.seller_owned_since = (
+            None
+            if rng.random() < 0.15
+            else date(
+                rng.randint(first_year, today.year - 1), rng.randint(1, 12), rng.randint(1, 28)
+            )
+        )
+        listing.seller_only_home = rng.random() < 0.6
+    Listing.objects.bulk_update(
+        missing,
+        [
+            "property_fee_per_m2_month",
+            "seller_taxes_paid_by",
+            "seller_owned_since",
+            "seller_only_home",
+        ],
+        batch_size=500,
+    )
+
+
+def _demo_buyer_savings() -> None:
+    for username, savings in BUYER_MONTHLY_SAVINGS.items():
+        User.objects.filter(username=username, monthly_savings__isnull=True).update(
+            monthly_savings=savings
+        )

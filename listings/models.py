@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from listings.costs import DEFAULT_HOME, SellerTaxesPaidBy, total_cost_expression
 from photos.models import ProcessedPhoto
 from photos.variants import variant_payload
 
@@ -134,6 +135,11 @@ class ListingQuerySet(models.QuerySet):
         if user.is_superuser:
             return self.all()
         return self.filter(ONCE_PUBLISHED | Q(agent=user))
+
+    def with_total_cost(self, *, home: str = DEFAULT_HOME, today=None):
+        """Annotate `total_cost`: listings.costs' total for a buyer in `home`'s situation, in
+        the same query (for search's filter and sort)."""
+        return self.annotate(total_cost=total_cost_expression(home=home, today=today))
 
     def with_card_relations(self):
         return self.select_related("city", "district", "agent__agent_profile")
@@ -278,6 +284,35 @@ class Listing(models.Model):
     condition = models.CharField(
         _("condition"), max_length=20, choices=Condition.choices, default=Condition.NEEDS_RENOVATION
     )
+    property_fee_per_m2_month = models.DecimalField(
+        _("property fee per m² a month (yuan)"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+    )
+    # --- who pays the seller's taxes, and what decides them (listings.costs) ---
+    seller_taxes_paid_by = models.CharField(
+        _("seller's taxes paid by"),
+        max_length=10,
+        choices=SellerTaxesPaidBy.choices,
+        default=SellerTaxesPaidBy.EACH,
+    )
+    seller_owned_since = models.DateField(
+        _("seller owns the flat since"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "The date on the seller's ownership certificate. Unknown: the total counts the "
+            "seller's VAT as due."
+        ),
+    )
+    seller_only_home = models.BooleanField(
+        _("the seller's only home"),
+        default=False,
+        help_text=_("With five years of ownership, the seller owes no income tax on the sale."),
+    )
     year_built = models.PositiveSmallIntegerField(
         _("year built"),
         null=True,
@@ -387,6 +422,8 @@ class Listing(models.Model):
             errors["floor"] = _("The floor cannot be above the building's %(total)d floors.") % {
                 "total": self.total_floors
             }
+        if self.seller_owned_since and self.seller_owned_since > timezone.localdate():
+            errors["seller_owned_since"] = _("The seller cannot own it from a day still to come.")
         if self.district_id and self.city_id and self.district.city_id != self.city_id:
             errors["district"] = _("This district is not in the chosen city.")
         if errors:

@@ -9,11 +9,16 @@ listings does not know what that is.
 from django.shortcuts import render
 
 from listings import selectors
+from listings.forms import TotalCostForm
 
 
 def render_listing_detail(request, listing_id: int, *, context=None, status: int = 200):
     listing = selectors.listing_for_viewer(listing_id=listing_id, user=request.user)
     market = selectors.city_market_stats().get(listing.city_id)
+    cost_form = TotalCostForm(request.GET if "home" in request.GET else None)
+    total_cost = selectors.listing_total_cost(
+        listing=listing, user=request.user, home=cost_form.chosen_home()
+    )
     return render(
         request,
         "listings/detail.html",
@@ -22,6 +27,8 @@ def render_listing_detail(request, listing_id: int, *, context=None, status: int
             "listing": listing,
             "manages": listing.is_managed_by(request.user),
             "city_median": market.median_price_per_m2 if market else None,
+            "total_cost": total_cost,
+            "total_cost_form": cost_form,
         },
         status=status,
     )

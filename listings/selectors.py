@@ -6,7 +6,7 @@ from django.core.cache import cache
 from django.db.models import Count
 from django.http import Http404
 
-from listings import hooks
+from listings import costs, hooks
 from listings.aggregates import Median
 from listings.filters import ListingFilterSet
 from listings.models import City, Listing
@@ -113,3 +113,11 @@ def listing_detail_queryset(*, user):
         .with_price_history()
     )
     return hooks.with_viewer_flags(listings, user=user)
+
+
+def listing_total_cost(
+    *, listing: Listing, user, home: str = costs.DEFAULT_HOME
+) -> costs.TotalCost:
+    """What the flat costs in all, with the viewer's own monthly savings if they gave them."""
+    savings = user.monthly_savings if user is not None and user.is_authenticated else None
+    return costs.total_cost(listing, home=home, monthly_savings=savings)

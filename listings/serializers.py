@@ -2,7 +2,8 @@ from django.utils.functional import cached_property, lazy
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from listings import hooks
+from listings import hooks, selectors
+from listings.costs import DEFAULT_HOME, Home
 from listings.models import City, District, Listing, ListingPhoto, ListingPriceChange
 from listings.services import EDITABLE_FIELDS
 from photos.serializers import ProcessedPhotoSerializer, VariantSerializer, absolute_variant
@@ -198,6 +199,35 @@ class ListingPriceChangeSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class CostLineSerializer(serializers.Serializer):
+    key = serializers.CharField(
+        help_text="price, deed_tax, seller_vat, seller_income_tax, registration_fee, agent_fee, "
+        "renovation, heating or property_fees"
+    )
+    label = serializers.CharField()
+    amount = serializers.IntegerField(help_text="Whole yuan.")
+    explanation = serializers.CharField(help_text="How the amount was worked out.")
+
+
+class TotalCostSerializer(serializers.Serializer):
+    home = serializers.ChoiceField(choices=Home.choices, help_text="The deed tax's rule used.")
+    lines = CostLineSerializer(many=True)
+    total = serializers.IntegerField(help_text="Whole yuan: the sum of the lines.")
+    months_of_savings = serializers.IntegerField(
+        allow_null=True,
+        help_text="Months of the signed-in buyer's monthly savings the total takes; null "
+        "unless they gave their savings.",
+    )
+
+
+class TotalCostQuerySerializer(serializers.Serializer):
+    home = serializers.ChoiceField(
+        choices=Home.choices,
+        default=DEFAULT_HOME,
+        help_text="The buyer's situation for the deed tax in `total_cost`.",
+    )
+
+
 class ListingDetailSerializer(ListingListSerializer):
     to_representation = serializers.ModelSerializer.to_representation
 
@@ -206,6 +236,7 @@ class ListingDetailSerializer(ListingListSerializer):
     city_median_price_per_m2 = serializers.SerializerMethodField()
     photos = serializers.SerializerMethodField()
     expires_at = serializers.SerializerMethodField()
+    total_cost = serializers.SerializerMethodField()
 
     class Meta(ListingListSerializer.Meta):
         fields = [
@@ -215,6 +246,10 @@ class ListingDetailSerializer(ListingListSerializer):
             "street_address",
             "heating_label",
             "heating_fee_per_m2",
+            "property_fee_per_m2_month",
+            "seller_taxes_paid_by",
+            "seller_owned_since",
+            "seller_only_home",
             "condition_label",
             "has_ownership_certificate",
             "city_median_price_per_m2",
@@ -224,6 +259,7 @@ class ListingDetailSerializer(ListingListSerializer):
             "price_history",
             "days_on_market",
             "expires_at",
+            "total_cost",
         ]
         read_only_fields = fields
 
@@ -259,6 +295,23 @@ class ListingDetailSerializer(ListingListSerializer):
             return None
         expires_at = listing.expires_at
         return serializers.DateTimeField().to_representation(expires_at) if expires_at else None
+
+    @extend_schema_field(TotalCostSerializer)
+    def get_total_cost(self, listing):
+        total_cost = self.context.get("total_cost")
+        if total_cost is None:
+            request = self.context.get("request")
+            total_cost = selectors.listing_total_cost(
+                listing=listing, user=getattr(request, "user", None)
+            )
+        return TotalCostSerializer(
+            {
+                "home": total_cost.home,
+                "lines": total_cost.lines,
+                "total": total_cost.total,
+                "months_of_savings": total_cost.months_of_savings,
+            }
+        ).data
 
     @extend_schema_field(ListingPhotoSerializer(many=True))
     def get_photos(self, listing):

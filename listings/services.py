@@ -53,6 +53,10 @@ EDITABLE_FIELDS = (
     "condition",
     "year_built",
     "has_ownership_certificate",
+    "property_fee_per_m2_month",
+    "seller_taxes_paid_by",
+    "seller_owned_since",
+    "seller_only_home",
 )
 
 

@@ -42,7 +42,12 @@ class KeysetPagination(BasePagination):
         sort, _tie_breaker = queryset.query.order_by
         self.sort_name = sort.lstrip("-")
         self.descending = sort.startswith("-")
-        self.sort_field = queryset.model._meta.get_field(self.sort_name)
+        annotation = queryset.query.annotations.get(self.sort_name)
+        self.sort_field = (
+            annotation.output_field
+            if annotation is not None
+            else queryset.model._meta.get_field(self.sort_name)
+        )
         cursor = self._decode_cursor(request, sort)
         self.had_cursor = cursor is not None
         self.direction = cursor[0] if cursor else FORWARD

@@ -467,6 +467,15 @@ RENOVATION_PENDING_INVITATIONS_PER_PROJECT = env.int(
     "RENOVATION_PENDING_INVITATIONS_PER_PROJECT", default=20
 )
 RENOVATION_INVITATIONS_PER_DAY = env.int("RENOVATION_INVITATIONS_PER_DAY", default=30)
+# Renovation estimate per m² by listing condition (listings.costs), from the renovations app's
+# small-flat template (¥24,500 for about 50 m²): all of it for a flat that needs renovating
+# (¥490), its painting, kitchen and bathroom fitting and cleaning for a basic one (¥7,000, ¥140),
+# nothing for a renovated one. listings does not import renovations, so the figures live here.
+RENOVATION_COST_PER_M2 = {
+    "needs_renovation": env.int("RENOVATION_COST_PER_M2_NEEDS_RENOVATION", default=490),
+    "basic": env.int("RENOVATION_COST_PER_M2_BASIC", default=140),
+    "renovated": env.int("RENOVATION_COST_PER_M2_RENOVATED", default=0),
+}
 # Where links in emails point.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 

@@ -92,6 +92,9 @@ def test_listings_search_and_the_lean_view(postgres_url):
     assert_printed(
         output,
         r"filled to 1,000 listings",
+        # Searches by the total cost: one query per request whatever the page size.
+        r"^=== total cost",
+        r"^1k all by total, dearest +\d+\.\d+ +1 / 1 ",
         r"^=== goals",
         r"(PASS|MISS)",
         # The experiments table times bench/lean.py beside the API.

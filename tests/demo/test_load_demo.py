@@ -152,3 +152,29 @@ def test_demo_flats_off_the_market_stopped_counting_days(demo):
     assert off_market.exists()
     assert not off_market.filter(left_market_at=None).exists()
     assert all(listing.published_at < listing.left_market_at for listing in off_market)
+
+
+def test_demo_listings_and_agents_have_what_the_total_cost_reads(demo):
+    from listings import costs
+
+    demo_listings = Listing.objects.filter(agent__username__startswith="agent")
+
+    assert not demo_listings.filter(property_fee_per_m2_month__isnull=True).exists()
+    assert demo_listings.filter(seller_taxes_paid_by="buyer").exists()
+    assert demo_listings.filter(seller_taxes_paid_by="each").exists()
+    assert demo_listings.filter(seller_owned_since__isnull=True).exists()  # some unknown
+    assert not AgentProfile.objects.filter(fee_percent__isnull=True).exists()
+    assert User.objects.get(username="buyer1").monthly_savings == 3000
+    # The generated figures make believable totals: a typical flat for well under ¥150,000.
+    totals = sorted(row.total_cost for row in Listing.objects.active().with_total_cost())
+    assert 40_000 < statistics.median(totals) < 150_000
+    assert costs.POLICIES  # the rules the totals were worked out with
+
+
+def test_running_it_again_changes_no_cost_facts(demo):
+    fields = ["pk", "property_fee_per_m2_month", "seller_taxes_paid_by", "seller_owned_since"]
+    first = list(Listing.objects.order_by("pk").values_list(*fields))
+
+    load_demo()
+
+    assert list(Listing.objects.order_by("pk").values_list(*fields)) == first
