@@ -134,6 +134,12 @@ class ViewingViewSet(viewsets.GenericViewSet):
     def done(self, request, pk=None):
         return self._answer(services.viewing_mark_done(viewing=self.get_object(), by=request.user))
 
+
+class ViewingCalendarView(APIView):
+    """GET /viewings/{id}/ics: the file a phone's calendar opens (no trailing slash: a file)."""
+
+    permission_classes = [IsAuthenticated]
+
     @extend_schema(
         summary="A confirmed viewing as a calendar file (.ics, Beijing time)",
         responses={
@@ -141,6 +147,6 @@ class ViewingViewSet(viewsets.GenericViewSet):
             404: OpenApiResponse(description="Not yours, or not confirmed."),
         },
     )
-    @action(detail=True, methods=["get"])
-    def ics(self, request, pk=None):
-        return ics_response(self.get_object(), request.user)
+    def get(self, request, pk: int):
+        viewing = selectors.viewing_for(user=request.user, viewing_id=pk)
+        return ics_response(viewing, request.user)

@@ -14,7 +14,7 @@ from viewings.models import Viewing
 MAX_SLOT_DAYS = 31
 
 
-class PersonSerializer(serializers.Serializer):
+class ViewingPersonSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
 
@@ -58,11 +58,11 @@ class ViewingSerializer(serializers.ModelSerializer):
     def get_listing(self, viewing):
         return {"id": viewing.listing_id, "title": viewing.listing.title}
 
-    @extend_schema_field(PersonSerializer)
+    @extend_schema_field(ViewingPersonSerializer)
     def get_buyer(self, viewing):
         return {"id": viewing.buyer_id, "name": viewing.buyer.display_name}
 
-    @extend_schema_field(PersonSerializer)
+    @extend_schema_field(ViewingPersonSerializer)
     def get_agent(self, viewing):
         return {"id": viewing.agent_id, "name": viewing.agent.display_name}
 
