@@ -56,7 +56,7 @@ class ViewingAdmin(OwnRowsAdmin):
     ]
     actions = ["confirm"]
 
-    @admin.action(description=_("Confirm the selected requests"))
+    @admin.action(description=_("Confirm the selected requests"), permissions=["confirm"])
     def confirm(self, request, queryset):
         confirmed = 0
         for viewing in queryset:

@@ -11,8 +11,9 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.models import User
 from listings.models import Listing
@@ -25,6 +26,7 @@ from viewings.models import DayOff, Viewing, WeeklyHours
 MAX_CONTACT = 64
 MAX_NOTE = 500
 MAX_REASON = 300
+REMINDER = gettext_noop("Video viewing of %(listing)s at %(when)s (Beijing time).")
 
 
 def _require_agent(user: User) -> None:
@@ -140,7 +142,10 @@ def _when(viewing: Viewing) -> str:
     return timezone.localtime(viewing.starts_at).strftime("%Y-%m-%d %H:%M")
 
 
-def _tell(viewing: Viewing, recipient: User, kind: str, text: str) -> None:
+def _tell(viewing: Viewing, recipient: User, kind: str, message: str, params: dict) -> None:
+    """Notify in the recipient's language (their emails' language), not the actor's."""
+    with translation.override(recipient.language or settings.LANGUAGE_CODE):
+        text = _(message) % params
     notify(
         recipient=recipient,
         kind=kind,
@@ -195,8 +200,8 @@ def viewing_request(
         viewing,
         viewing.agent,
         Kind.VIEWING_REQUEST,
-        _("%(buyer)s asks for a video viewing of %(listing)s on %(when)s.")
-        % {"buyer": buyer.display_name, "listing": listing.title, "when": _when(viewing)},
+        gettext_noop("%(buyer)s asks for a video viewing of %(listing)s on %(when)s."),
+        {"buyer": buyer.display_name, "listing": listing.title, "when": _when(viewing)},
     )
     return viewing
 
@@ -268,8 +273,8 @@ def viewing_confirm(*, viewing: Viewing, by: User) -> Viewing:
             viewing,
             viewing.buyer,
             Kind.VIEWING_ANSWER,
-            _("%(agent)s confirmed your video viewing of %(listing)s on %(when)s.")
-            % {
+            gettext_noop("%(agent)s confirmed your video viewing of %(listing)s on %(when)s."),
+            {
                 "agent": viewing.agent.display_name,
                 "listing": viewing.listing.title,
                 "when": _when(viewing),
@@ -280,8 +285,8 @@ def viewing_confirm(*, viewing: Viewing, by: User) -> Viewing:
             viewing,
             viewing.agent,
             Kind.VIEWING_REQUEST,
-            _("%(buyer)s accepted %(when)s for the video viewing of %(listing)s.")
-            % {
+            gettext_noop("%(buyer)s accepted %(when)s for the video viewing of %(listing)s."),
+            {
                 "buyer": viewing.buyer.display_name,
                 "listing": viewing.listing.title,
                 "when": _when(viewing),
@@ -308,8 +313,8 @@ def viewing_decline(*, viewing: Viewing, by: User, reason: str) -> Viewing:
         viewing,
         viewing.buyer,
         Kind.VIEWING_ANSWER,
-        _("%(agent)s cannot show %(listing)s on %(when)s: %(reason)s")
-        % {
+        gettext_noop("%(agent)s cannot show %(listing)s on %(when)s: %(reason)s"),
+        {
             "agent": viewing.agent.display_name,
             "listing": viewing.listing.title,
             "when": _when(viewing),
@@ -340,8 +345,8 @@ def viewing_propose(*, viewing: Viewing, by: User, starts_at: datetime) -> Viewi
         viewing,
         viewing.buyer,
         Kind.VIEWING_ANSWER,
-        _("%(agent)s proposes %(when)s for the video viewing of %(listing)s.")
-        % {
+        gettext_noop("%(agent)s proposes %(when)s for the video viewing of %(listing)s."),
+        {
             "agent": viewing.agent.display_name,
             "listing": viewing.listing.title,
             "when": _when(viewing),
@@ -361,8 +366,8 @@ def viewing_cancel(*, viewing: Viewing, by: User) -> Viewing:
         viewing,
         viewing.agent,
         Kind.VIEWING_REQUEST,
-        _("%(buyer)s cancelled the video viewing of %(listing)s on %(when)s.")
-        % {
+        gettext_noop("%(buyer)s cancelled the video viewing of %(listing)s on %(when)s."),
+        {
             "buyer": viewing.buyer.display_name,
             "listing": viewing.listing.title,
             "when": _when(viewing),
@@ -402,11 +407,8 @@ def viewings_send_reminders(*, now: datetime | None = None) -> int:
             .order_by("starts_at", "id")[:500]
         )
         for viewing in due:
-            text = _("Video viewing of %(listing)s at %(when)s (Beijing time).") % {
-                "listing": viewing.listing.title,
-                "when": _when(viewing),
-            }
-            _tell(viewing, viewing.buyer, Kind.VIEWING_REMINDER, text)
-            _tell(viewing, viewing.agent, Kind.VIEWING_REMINDER, text)
+            params = {"listing": viewing.listing.title, "when": _when(viewing)}
+            for person in (viewing.buyer, viewing.agent):
+                _tell(viewing, person, Kind.VIEWING_REMINDER, REMINDER, params)
         Viewing.objects.filter(pk__in=[v.pk for v in due]).update(reminded_at=now)
     return len(due)

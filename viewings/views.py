@@ -47,8 +47,6 @@ def book(request, listing_id: int):
     if form.is_valid():
         try:
             services.viewing_request(buyer=request.user, listing=listing, **form.cleaned_data)
-        except PermissionDenied:
-            raise
         except ValidationError as error:
             _form_errors(form, error)
         else:

@@ -10,7 +10,7 @@ TOMORROW_10 = beijing(2026, 3, 3, 10)
 
 @pytest.fixture
 def agent(db):
-    agent = AgentFactory()
+    agent = AgentFactory(language="en")
     open_monday_to_saturday(agent)
     return agent
 
@@ -22,4 +22,4 @@ def listing(agent):
 
 @pytest.fixture
 def buyer(db):
-    return BuyerFactory()
+    return BuyerFactory(language="en")

@@ -274,3 +274,13 @@ def test_weekly_hours_are_for_agents_and_replace_the_old_ones(db, buyer):
         services.weekly_hours_set(agent=agent, hours={2: (time(12), time(9))})
     with pytest.raises(PermissionDenied):
         services.weekly_hours_set(agent=buyer, hours={0: (time(9), time(12))})
+
+
+def test_each_person_is_told_in_their_own_language(clock, listing):
+    buyer = BuyerFactory(language="zh-hans")
+    viewing = book(buyer, listing)
+
+    services.viewing_confirm(viewing=viewing, by=listing.agent)
+
+    assert "asks for a video viewing" in Notification.objects.get(recipient=listing.agent).text
+    assert "已确认" in Notification.objects.get(recipient=buyer).text
