@@ -9,9 +9,8 @@ urlpatterns = [
     path("hours/", views.hours, name="hours"),
     path("book/<id:listing_id>/", views.book, name="book"),
     path("<id:viewing_id>/ics", views.calendar_file, name="ics"),
-    path(
-        "<id:viewing_id>/<str:move>/",
-        views.act,
-        name="act",
+    *(
+        path(f"<id:viewing_id>/{move}/", views.act, {"move": move}, name=move)
+        for move in ("confirm", "decline", "propose", "cancel", "done")
     ),
 ]

@@ -4,7 +4,6 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -102,15 +101,13 @@ def act(request, viewing_id: int, move: str):
             services.viewing_decline(
                 viewing=viewing, by=request.user, reason=form.cleaned_data["reason"]
             )
-        elif move == "propose":
+        else:  # the URLconf names the five moves: "propose" is the last
             form = ProposeForm(request.POST)
             if not form.is_valid():
                 raise ValidationError(form.errors["starts_at"])
             services.viewing_propose(
                 viewing=viewing, by=request.user, starts_at=form.cleaned_data["starts_at"]
             )
-        else:
-            raise Http404
     except ValidationError as error:
         for message in error.messages:
             flash.error(request, message)

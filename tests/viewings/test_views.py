@@ -146,6 +146,7 @@ def test_an_unknown_move_is_a_404(clock, client, listing):
     client.force_login(listing.agent)
 
     assert client.post(f"/viewings/{viewing.pk}/delete/").status_code == 404
+    assert Viewing.objects.get().status == "requested"
 
 
 def test_the_agent_sets_hours_and_a_day_off(clock, client, agent):
