@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "favorites",
     "renovations",
     "alerts",
+    "viewings",
     "demo",
 ]
 
@@ -352,6 +353,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "listings.tasks.expire_stale_listings",
         "schedule": 3600.0,
     },
+    # Video viewings: remind both people about an hour before (each viewing once).
+    "send-viewing-reminders": {
+        "task": "viewings.tasks.send_viewing_reminders",
+        "schedule": 300.0,
+    },
 }
 
 # --- Django REST framework ----------------------------------------------------
@@ -476,6 +482,13 @@ RENOVATION_COST_PER_M2 = {
     "basic": env.int("RENOVATION_COST_PER_M2_BASIC", default=140),
     "renovated": env.int("RENOVATION_COST_PER_M2_RENOVATED", default=0),
 }
+# Video viewings: slot length, how far ahead a buyer may book, when both are reminded, and the
+# flood limits: requests waiting for an answer per buyer, and requests a buyer makes in a day.
+VIEWING_SLOT_MINUTES = 30
+VIEWINGS_BOOK_AHEAD_DAYS = 30
+VIEWING_REMINDER_MINUTES = 60
+VIEWINGS_PENDING_PER_BUYER = env.int("VIEWINGS_PENDING_PER_BUYER", default=5)
+VIEWINGS_REQUESTS_PER_DAY = env.int("VIEWINGS_REQUESTS_PER_DAY", default=20)
 # Where links in emails point.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 

@@ -16,6 +16,9 @@ class Kind(models.TextChoices):
     PRICE_CUT = "price_cut", _("Price cut on a saved flat")
     SEARCH_MATCH = "search_match", _("New flat for a saved search")
     LISTING_EXPIRING = "listing_expiring", _("Listing about to expire")
+    VIEWING_REQUEST = "viewing_request", _("Video viewing requested or changed by the buyer")
+    VIEWING_ANSWER = "viewing_answer", _("Agent's answer about a video viewing")
+    VIEWING_REMINDER = "viewing_reminder", _("Video viewing in an hour")
 
 
 class Notification(models.Model):

@@ -10,6 +10,7 @@ from django.test import RequestFactory
 
 from accounts.models import AgentProfile, User
 from listings.models import City, District, Listing
+from viewings.models import Viewing, WeeklyHours
 
 pytestmark = pytest.mark.django_db
 
@@ -33,6 +34,8 @@ def counts() -> dict[str, int]:
         "agent profiles": AgentProfile.objects.count(),
         "listings": Listing.objects.count(),
         "active listings": Listing.objects.active().count(),
+        "viewing hours": WeeklyHours.objects.count(),
+        "viewings": Viewing.objects.count(),
     }
 
 
@@ -178,3 +181,8 @@ def test_running_it_again_changes_no_cost_facts(demo):
     load_demo()
 
     assert list(Listing.objects.order_by("pk").values_list(*fields)) == first
+def test_demo_buyers_have_upcoming_waiting_and_done_viewings(demo):
+    buyer = User.objects.get(username="buyer1")
+    statuses = set(Viewing.objects.filter(buyer=buyer).values_list("status", flat=True))
+    assert statuses == {"confirmed", "requested", "done"}
+    assert WeeklyHours.objects.filter(agent__username="agent1").count() == 6

@@ -25,8 +25,9 @@ SEARCH_QUERIES = 4
 # The same, after checking the city and the district parameters.
 SEARCH_WITH_CITY_AND_DISTRICT_QUERIES = 6
 # The listing with its relations; its ready photos; its price history; the city's median; the
-# agent's response time (cached after the first view).
-DETAIL_QUERIES = 5
+# agent's response time (cached after the first view); the agent's video-viewing hours (none
+# here; an agent with hours adds their days off and booked times, tests/viewings).
+DETAIL_QUERIES = 6
 
 
 @pytest.fixture
