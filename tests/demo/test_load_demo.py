@@ -181,6 +181,8 @@ def test_running_it_again_changes_no_cost_facts(demo):
     load_demo()
 
     assert list(Listing.objects.order_by("pk").values_list(*fields)) == first
+
+
 def test_demo_buyers_have_upcoming_waiting_and_done_viewings(demo):
     buyer = User.objects.get(username="buyer1")
     statuses = set(Viewing.objects.filter(buyer=buyer).values_list("status", flat=True))
