@@ -16,6 +16,8 @@ class Kind(models.TextChoices):
     PRICE_CUT = "price_cut", _("Price cut on a saved flat")
     SEARCH_MATCH = "search_match", _("New flat for a saved search")
     LISTING_EXPIRING = "listing_expiring", _("Listing about to expire")
+    PURCHASE_UPDATE = "purchase_update", _("Purchase opened, accepted or closed")
+    PURCHASE_STEP_DONE = "purchase_step_done", _("Purchase step done")
 
 
 class Notification(models.Model):
