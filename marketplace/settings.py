@@ -411,6 +411,11 @@ SPECTACULAR_SETTINGS = {
         "RenovationRoleEnum": "renovations.models.Role",
         "RenovationMemberRoleEnum": "renovations.models.ProjectMember.MemberRole",
         "RenovationInvitationStatusEnum": "renovations.models.Invitation.Status",
+        "PurchaseStatusEnum": "purchases.models.Purchase.Status",
+        "PurchaseStepStatusEnum": "purchases.models.Step.Status",
+        "PurchaseStepKindEnum": "purchases.models.Step.Kind",
+        "PurchaseSideEnum": "purchases.steps.Side",
+        "PurchaseStepActorEnum": "purchases.steps.Actor",
     },
 }
 

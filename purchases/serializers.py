@@ -23,7 +23,7 @@ class PurchaseListingSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ProgressSerializer(serializers.Serializer):
+class PurchaseProgressSerializer(serializers.Serializer):
     finished = serializers.IntegerField(help_text="Steps done or not needed.")
     total = serializers.IntegerField()
     percent = serializers.IntegerField()
@@ -60,17 +60,17 @@ class PurchaseSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    @extend_schema_field(serializers.ChoiceField(choices=["buyer", "agent"]))
+    @extend_schema_field(serializers.ChoiceField(choices=checklist.Side.choices))
     def get_role(self, purchase):
         return checklist.role_in(purchase, self.context["request"].user)
 
-    @extend_schema_field(ProgressSerializer)
+    @extend_schema_field(PurchaseProgressSerializer)
     def get_progress(self, purchase):
         if hasattr(purchase, "steps_list"):
             progress = selectors.progress_of(purchase.steps_list)
         else:
             progress = selectors.listed_progress(purchase)
-        return ProgressSerializer(progress).data
+        return PurchaseProgressSerializer(progress).data
 
 
 class StepDocumentSerializer(serializers.ModelSerializer):
@@ -125,7 +125,7 @@ class StepSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    @extend_schema_field(serializers.ChoiceField(choices=["agent", "buyer", "either"]))
+    @extend_schema_field(serializers.ChoiceField(choices=checklist.Actor.choices))
     def get_actor(self, step):
         return checklist.rule_of(step).actor
 

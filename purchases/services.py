@@ -499,7 +499,7 @@ def purchase_start_renovation(*, purchase: Purchase, by: User) -> RenovationProj
     """The buyer of a completed purchase starts the flat's renovation project: its address and
     area from the listing, the small-flat template's tasks and budget. Once per purchase."""
     role = _require_party(purchase, by)
-    if role != checklist.Actor.BUYER:
+    if role != checklist.Side.BUYER:
         raise PermissionDenied(_("The buyer starts the renovation of their flat."))
     purchase = _locked(purchase)
     if purchase.status != Status.COMPLETED:

@@ -7,6 +7,7 @@ and the arrears have been checked (MONEY_NEEDS).
 
 from dataclasses import dataclass
 
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from purchases.models import Step
@@ -14,17 +15,19 @@ from purchases.models import Step
 Kind = Step.Kind
 
 
-class Actor:
-    AGENT = "agent"
-    BUYER = "buyer"
-    EITHER = "either"
+class Side(models.TextChoices):
+    """A person's side in a purchase."""
+
+    BUYER = "buyer", _("Buyer")
+    AGENT = "agent", _("Agent")
 
 
-ACTOR_LABELS = {
-    Actor.AGENT: _("The agent"),
-    Actor.BUYER: _("The buyer"),
-    Actor.EITHER: _("The agent or the buyer"),
-}
+class Actor(models.TextChoices):
+    """Who does a step."""
+
+    AGENT = "agent", _("The agent")
+    BUYER = "buyer", _("The buyer")
+    EITHER = "either", _("The agent or the buyer")
 
 
 @dataclass(frozen=True)
@@ -37,7 +40,7 @@ class StepRule:
 
     @property
     def actor_label(self):
-        return ACTOR_LABELS[self.actor]
+        return Actor(self.actor).label
 
 
 CHECKLIST: tuple[StepRule, ...] = (
@@ -140,11 +143,11 @@ def rule_of(step: Step) -> StepRule:
 
 
 def role_in(purchase, user) -> str | None:
-    """ "buyer", "agent" or None: a person's side in the purchase."""
+    """A person's side in the purchase (Side), or None for anyone else."""
     if user.pk == purchase.buyer_id:
-        return Actor.BUYER
+        return Side.BUYER
     if user.pk == purchase.agent_id:
-        return Actor.AGENT
+        return Side.AGENT
     return None
 
 

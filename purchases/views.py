@@ -104,11 +104,11 @@ def render_purchase(request, purchase: Purchase, *, status: int = 200, forms=Non
             "purchase": purchase,
             "steps": steps,
             "progress": progress,
-            "is_buyer": purchase.role == checklist.Actor.BUYER,
+            "is_buyer": purchase.role == checklist.Side.BUYER,
             "may_accept": purchase.status == Purchase.Status.PROPOSED
             and purchase.opened_by_id != request.user.pk,
             "may_start_renovation": purchase.status == Purchase.Status.COMPLETED
-            and purchase.role == checklist.Actor.BUYER,
+            and purchase.role == checklist.Side.BUYER,
         },
         status=status,
     )
