@@ -194,3 +194,14 @@ def test_the_purchase_page_costs_the_same_whatever_its_files(
         response = client.get(purchase.get_absolute_url())
 
     assert response.status_code == 200
+
+
+def test_the_checklist_reads_in_chinese(client):
+    purchase = PurchaseFactory()
+    client.force_login(purchase.buyer)
+
+    page = client.get(purchase.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+
+    assert "已核对不动产权证" in page
+    assert "资金监管" in page
+    assert "请先不要付款" in page
