@@ -412,7 +412,7 @@ def step_file_add(*, step: Step, by: User, upload, title: str = "") -> StepDocum
     _require_party(purchase, by)
     if purchase.status not in (Status.ACTIVE, Status.COMPLETED):
         raise ValidationError(_("Documents go with a purchase in progress or completed."))
-    title = (title or "").strip()
+    title = " ".join((title or "").split())  # one line: it names the file of a download
     if len(title) > 120:
         raise ValidationError({"title": _("A title has at most 120 characters.")})
     if step.documents.count() + step.photos.count() >= settings.PURCHASE_FILES_PER_STEP:
