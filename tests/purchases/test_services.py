@@ -172,7 +172,7 @@ def test_the_agent_marks_steps_done_and_the_buyer_is_told():
     assert change.step.status == DONE
     assert change.step.done_on == timezone.localdate()
     told = Notification.objects.get(recipient=purchase.buyer, kind=Kind.PURCHASE_STEP_DONE)
-    assert "Ownership certificate" in told.text
+    assert "已核对不动产权证" in told.text  # in the buyer's language, Chinese by default
 
 
 def test_the_buyer_cannot_mark_an_agents_step():
@@ -292,7 +292,7 @@ def test_the_last_step_completes_the_purchase_and_sells_the_flat():
     assert purchase.status == Purchase.Status.COMPLETED
     assert purchase.listing.status == Listing.Status.SOLD
     assert Notification.objects.filter(
-        recipient=purchase.buyer, kind=Kind.PURCHASE_UPDATE, text__contains="renovation"
+        recipient=purchase.buyer, kind=Kind.PURCHASE_UPDATE, text__contains="装修项目"
     ).exists()
 
 
