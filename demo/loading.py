@@ -6,6 +6,8 @@ from django.utils import timezone
 from alerts.demo import load_demo_saved_searches
 from favorites.demo import load_favorites_demo
 from listings.demo import load_listings_demo
+from listings.models import Listing
+from purchases.demo import load_purchases_demo
 from viewings.demo import load_viewings_demo
 
 
@@ -14,6 +16,10 @@ def load_demo(*, seed: int = 2026) -> dict[str, int]:
     """Create whatever demo rows are missing; running it again changes nothing."""
     now = timezone.now()
     summary = load_listings_demo(seed=seed, now=now)
+    # Before the saved flats, which pick from the flats on the market by position: its flat is
+    # reserved on the first run as on every later one, so they pick the same ones each time.
+    if load_purchases_demo():
+        summary["active_listings"] = Listing.objects.active().count()
     load_favorites_demo(now=now)
     load_demo_saved_searches()
     load_viewings_demo(now=now)

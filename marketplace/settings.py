@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "renovations",
     "alerts",
     "viewings",
+    "purchases",
     "demo",
 ]
 
@@ -416,6 +417,11 @@ SPECTACULAR_SETTINGS = {
         "RenovationRoleEnum": "renovations.models.Role",
         "RenovationMemberRoleEnum": "renovations.models.ProjectMember.MemberRole",
         "RenovationInvitationStatusEnum": "renovations.models.Invitation.Status",
+        "PurchaseStatusEnum": "purchases.models.Purchase.Status",
+        "PurchaseStepStatusEnum": "purchases.models.Step.Status",
+        "PurchaseStepKindEnum": "purchases.models.Step.Kind",
+        "PurchaseSideEnum": "purchases.steps.Side",
+        "PurchaseStepActorEnum": "purchases.steps.Actor",
     },
 }
 
@@ -536,3 +542,10 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
+
+# Purchases (purchases/): how many one person may open in a day (each one asks the other party
+# and may reserve a flat), documents one person may upload in a day, and a document's size.
+PURCHASES_OPENED_PER_DAY = env.int("PURCHASES_OPENED_PER_DAY", default=5)
+PURCHASE_DOCUMENTS_PER_DAY = env.int("PURCHASE_DOCUMENTS_PER_DAY", default=60)
+PURCHASE_DOCUMENT_MAX_BYTES = env.int("PURCHASE_DOCUMENT_MAX_BYTES", default=10_000_000)
+PURCHASE_FILES_PER_STEP = env.int("PURCHASE_FILES_PER_STEP", default=20)

@@ -19,6 +19,7 @@ api_v1 = [
     path("renovations/", include("renovations.api_urls")),
     path("", include("alerts.api_urls")),
     path("", include("viewings.api_urls")),
+    path("purchases/", include("purchases.api_urls")),
 ]
 
 urlpatterns = [
@@ -31,6 +32,7 @@ urlpatterns = [
     path("renovations/", include("renovations.urls")),
     path("saved-searches/", include("alerts.urls")),
     path("viewings/", include("viewings.urls")),
+    path("purchases/", include("purchases.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("private-media/", include("photos.urls")),

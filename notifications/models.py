@@ -19,6 +19,8 @@ class Kind(models.TextChoices):
     VIEWING_REQUEST = "viewing_request", _("Video viewing requested or changed by the buyer")
     VIEWING_ANSWER = "viewing_answer", _("Agent's answer about a video viewing")
     VIEWING_REMINDER = "viewing_reminder", _("Video viewing in an hour")
+    PURCHASE_UPDATE = "purchase_update", _("Purchase opened, accepted or closed")
+    PURCHASE_STEP_DONE = "purchase_step_done", _("Purchase step done")
 
 
 class Notification(models.Model):

@@ -97,9 +97,9 @@ def test_detail_page_for_a_buyer_does_not_grow_with_the_price_history(
     client.force_login(buyer)
     cache.clear()
 
-    # The visitor's queries, the login's, and the buyer's conversation and video viewing about
-    # this flat, if any.
-    with django_assert_num_queries(DETAIL_QUERIES + LOGIN_QUERIES + 2):
+    # The visitor's queries, the login's, and the buyer's conversation, video viewing and
+    # purchase about this flat, if any.
+    with django_assert_num_queries(DETAIL_QUERIES + LOGIN_QUERIES + 3):
         response = client.get(listing.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en")
 
     assert response.content.decode().count("<time") == changes + 2  # + first price, listed

@@ -192,4 +192,5 @@ def test_request_bodies_are_json_except_uploads(schema):
         ("post", "/api/v1/listings/{listing_id}/photos/"),
         ("post", "/api/v1/renovations/{project_id}/expenses/"),
         ("post", "/api/v1/renovations/{project_id}/updates/"),
+        ("post", "/api/v1/purchases/{purchase_id}/steps/{id}/files/"),
     }

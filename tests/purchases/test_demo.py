@@ -1,0 +1,24 @@
+"""load_demo's purchase: half-way through, its flat reserved, made once."""
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from listings.models import Listing
+from purchases.models import Purchase, Step
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_demo_purchase_is_half_way_and_made_once():
+    call_command("load_demo", stdout=StringIO())
+    call_command("load_demo", stdout=StringIO())
+
+    purchase = Purchase.objects.get()
+    assert (purchase.buyer.username, purchase.agent.username) == ("buyer2", "agent2")
+    assert purchase.status == Purchase.Status.ACTIVE
+    assert purchase.listing.status == Listing.Status.RESERVED
+    done = purchase.steps.filter(status=Step.Status.DONE).values_list("kind", flat=True)
+    assert set(done) == {"viewing", "ownership", "encumbrances", "arrears"}
+    assert purchase.steps.count() == 9
