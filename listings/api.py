@@ -7,7 +7,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import SAFE_METHODS, AllowAny
 from rest_framework.response import Response
 
-from listings import selectors, services
+from listings import hooks, selectors, services
 from listings.filters import ListingFilterSet
 from listings.models import Listing, ListingPhoto
 from listings.permissions import IsAgentForWrites
@@ -91,6 +91,7 @@ class ListingViewSet(viewsets.ModelViewSet):
 
     def retrieve(self, request, *args, **kwargs):
         listing = self.get_object()
+        hooks.announce_listing_viewed(request=request, listing=listing)
         return Response(self._detail(listing))
 
     def create(self, request, *args, **kwargs):

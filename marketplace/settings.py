@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "favorites",
     "renovations",
     "alerts",
+    "insights",
     "demo",
 ]
 
@@ -352,6 +353,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "listings.tasks.expire_stale_listings",
         "schedule": 3600.0,
     },
+    # Insights: the cache's listing view counters into the daily table (idempotent), and each
+    # city's market report into the cache.
+    "flush-listing-views": {
+        "task": "insights.tasks.flush_listing_views",
+        "schedule": 600.0,
+    },
+    "refresh-city-markets": {
+        "task": "insights.tasks.refresh_city_markets",
+        "schedule": 1800.0,
+    },
 }
 
 # --- Django REST framework ----------------------------------------------------
@@ -514,3 +525,10 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
+
+# --- insights (agents' figures, city markets) ----------------------------------------------
+# A reader reloading a listing within this many seconds is not counted again.
+INSIGHTS_VIEW_REPEAT_SECONDS = env.int("INSIGHTS_VIEW_REPEAT_SECONDS", default=1800)
+INSIGHTS_DASHBOARD_PAGE_SIZE = env.int("INSIGHTS_DASHBOARD_PAGE_SIZE", default=50)
+# Longer than the beat refresh (30 min), so a page view rarely computes a report.
+INSIGHTS_MARKET_CACHE_SECONDS = env.int("INSIGHTS_MARKET_CACHE_SECONDS", default=7200)

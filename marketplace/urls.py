@@ -18,6 +18,7 @@ api_v1 = [
     path("", include("favorites.api_urls")),
     path("renovations/", include("renovations.api_urls")),
     path("", include("alerts.api_urls")),
+    path("", include("insights.api_urls")),
 ]
 
 urlpatterns = [
@@ -29,6 +30,7 @@ urlpatterns = [
     path("favorites/", include("favorites.urls")),
     path("renovations/", include("renovations.urls")),
     path("saved-searches/", include("alerts.urls")),
+    path("", include("insights.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("private-media/", include("photos.urls")),
