@@ -23,6 +23,7 @@ from listings.models import City, Listing, ListingPriceChange
 
 MONTHS = 12
 HISTOGRAM_BINS = 8
+SMALLEST_BIN = 1000  # yuan: finer ranges say nothing about a flat's price
 NICE_STEPS = (1, 2, 2.5, 5, 10)
 
 
@@ -165,8 +166,9 @@ def _district_prices(for_sale) -> list[DistrictPrice]:
 
 
 def nice_bin_width(lowest: int, highest: int, bins: int = HISTOGRAM_BINS) -> int:
-    """A round width (1, 2, 2.5 or 5 times a power of ten yuan) giving at most `bins` bins."""
-    raw = max((highest - lowest) / bins, 1)
+    """A round width (1, 2, 2.5 or 5 times a power of ten yuan, at least SMALLEST_BIN) that
+    covers the prices in at most `bins` bins."""
+    raw = max((highest - lowest) / bins, SMALLEST_BIN)
     magnitude = 10 ** (len(str(int(raw))) - 1)
     for step in NICE_STEPS:
         width = int(step * magnitude)
