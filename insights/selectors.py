@@ -83,8 +83,8 @@ class Figure:
 LISTING_COUNTS = [
     Figure("views_7_days", _("Views, 7 days"), _views_since(7)),
     Figure("views_30_days", _("Views, 30 days"), _views_since(30)),
-    Figure("saves", _("Saves"), _count_of(Favorite)),
-    Figure("conversations", _("Conversations"), _count_of(Conversation)),
+    Figure("save_count", _("Saves"), _count_of(Favorite)),
+    Figure("conversation_count", _("Conversations"), _count_of(Conversation)),
 ]
 
 

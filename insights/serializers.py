@@ -15,8 +15,8 @@ class ListingFiguresSerializer(serializers.Serializer):
     days_on_market = serializers.IntegerField(source="listing.days_on_market", allow_null=True)
     expires_at = serializers.DateTimeField(source="listing.expires_at", allow_null=True)
     counts = serializers.SerializerMethodField(
-        help_text="Each figure per listing by name: views_7_days, views_30_days, saves, "
-        "conversations, and any another app registers (listings.hooks.register_listing_count)."
+        help_text="Each figure per listing by name: views_7_days, views_30_days, save_count, "
+        "conversation_count, and any other app registers (listings.hooks.register_listing_count)."
     )
     daily_views = serializers.SerializerMethodField(
         help_text="Views per day over the last 30 days, oldest first (Asia/Shanghai days)."
