@@ -152,3 +152,16 @@ def test_demo_flats_off_the_market_stopped_counting_days(demo):
     assert off_market.exists()
     assert not off_market.filter(left_market_at=None).exists()
     assert all(listing.published_at < listing.left_market_at for listing in off_market)
+
+
+def test_flats_on_the_market_have_a_views_history_loaded_once(demo):
+    from insights.models import ListingDailyViews
+
+    rows = ListingDailyViews.objects.count()
+    with_views = ListingDailyViews.objects.values("listing").distinct().count()
+
+    load_demo()
+
+    assert rows >= Listing.objects.active().count()
+    assert with_views == Listing.objects.filter(status__in=["active", "reserved"]).count()
+    assert ListingDailyViews.objects.count() == rows

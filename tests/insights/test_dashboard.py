@@ -72,7 +72,8 @@ def test_the_dashboard_shows_the_agents_own_listings_only(client, agent):
     assert "My flat on Hongqi Road" in page
     assert "Someone else" not in page
     assert page.count('class="sparkline"') == 1
-    assert "Views per day, oldest first: 0, 0," in page and ", 5</title>" in page
+    assert "Views per day, oldest first: 0, 0," in page
+    assert ", 5</title>" in page
 
 
 def test_the_dashboard_shows_the_agents_median_response_time(client, agent):
@@ -127,7 +128,8 @@ def test_the_api_gives_the_agents_figures(api_client, agent):
 
     body = response.json()
     assert response.status_code == 200
-    assert body["count"] == 1 and body["median_response_seconds"] is None
+    assert body["count"] == 1
+    assert body["median_response_seconds"] is None
     [row] = body["results"]
     assert row["id"] == listing.pk
     assert row["counts"] == {

@@ -156,9 +156,11 @@ def test_the_market_page_draws_each_chart_beside_its_table(client, hegang):
     page = response.content.decode()
     assert response.status_code == 200
     assert page.count('role="img"') == 3
-    assert page.count("<title id=") == 3 and page.count("<desc id=") == 3
+    assert page.count("<title id=") == 3
+    assert page.count("<desc id=") == 3
     assert "<script" not in page.split("<main", 1)[1]
-    assert "Nanshan" in page and "¥1,000" in page
+    assert "Nanshan" in page
+    assert "¥1,000" in page
     assert "¥40,000 to under ¥50,000" in page
     assert "2026-02" in page
 

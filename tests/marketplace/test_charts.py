@@ -18,7 +18,9 @@ def test_line_chart_over_its_own_range_puts_the_lowest_at_the_bottom():
 
 
 def test_a_missing_month_keeps_its_place_on_the_x_axis():
-    chart = line_chart([("a", 10), ("b", None), ("c", 10), ("d", 20)], width=70, height=40, padding=5)
+    chart = line_chart(
+        [("a", 10), ("b", None), ("c", 10), ("d", 20)], width=70, height=40, padding=5
+    )
 
     assert [point.label for point in chart.points] == ["a", "c", "d"]
     assert [point.x for point in chart.points] == [5, 45, 65]
@@ -66,7 +68,11 @@ def test_bars_are_proportional_to_their_values_from_zero():
 def test_columns_touch_like_a_histogram_and_grow_from_the_baseline():
     chart = column_chart([("30000", 4), ("40000", 2), ("50000", 0)], width=300, height=100, gap=0)
 
-    assert [(column.x, column.width) for column in chart.columns] == [(0, 100), (100, 100), (200, 100)]
+    assert [(column.x, column.width) for column in chart.columns] == [
+        (0, 100),
+        (100, 100),
+        (200, 100),
+    ]
     assert [(column.y, column.height) for column in chart.columns] == [(0, 100), (50, 50), (100, 0)]
     assert chart.baseline == 100
 
