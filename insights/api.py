@@ -35,7 +35,19 @@ class CityMarketView(APIView):
 
     permission_classes = [AllowAny]
 
-    @extend_schema(summary="A city's market in figures", responses=CityMarketSerializer)
+    @extend_schema(
+        summary="A city's market in figures",
+        parameters=[
+            OpenApiParameter(
+                "slug",
+                OpenApiTypes.STR,
+                OpenApiParameter.PATH,
+                pattern=r"^[-a-zA-Z0-9_]+$",
+                description="The city's slug, as in GET /api/v1/cities/.",
+            )
+        ],
+        responses=CityMarketSerializer,
+    )
     def get(self, request, slug: str):
         city = market.city_for_market(slug)
         report = market.city_market(city)

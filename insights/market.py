@@ -13,7 +13,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Count, F, FloatField, IntegerField, Max, Min, OuterRef, Q, Subquery
 from django.db.models.functions import Cast, Coalesce
-from django.shortcuts import get_object_or_404
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import get_language
 
@@ -91,7 +91,10 @@ def market_cache_key(city_id: int) -> str:
 
 
 def city_for_market(slug: str) -> City:
-    return get_object_or_404(City, slug=slug)
+    city = City.objects.filter(slug=slug).first()
+    if city is None:
+        raise Http404
+    return city
 
 
 def city_market(city: City) -> CityMarketReport:
