@@ -6,7 +6,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from insights import market, selectors
-from insights.serializers import AgentStatsSerializer, CityMarketSerializer
+from insights.serializers import AgentStatsSerializer, CityMarketSerializer, StatsPageSerializer
 from marketplace.schema import also_answers
 
 
@@ -17,7 +17,7 @@ class AgentStatsView(APIView):
 
     @extend_schema(
         summary="Your listings' views, saves and conversations, and your response time (agents)",
-        parameters=[OpenApiParameter("page", OpenApiTypes.INT, description="Page number, from 1.")],
+        parameters=[StatsPageSerializer],
         responses=AgentStatsSerializer,
     )
     @also_answers(403)
@@ -26,7 +26,10 @@ class AgentStatsView(APIView):
             agent = selectors.agent_for_dashboard(request.user)
         except Http404:
             self.permission_denied(request, message="Only agents have figures.")
-        stats = selectors.agent_stats(agent=agent, page_number=request.query_params.get("page"))
+        query = StatsPageSerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        # A page past the last one answers the last page, as the web dashboard does.
+        stats = selectors.agent_stats(agent=agent, page_number=query.validated_data["page"])
         return Response(AgentStatsSerializer(stats).data)
 
 

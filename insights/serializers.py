@@ -2,6 +2,10 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 
+class StatsPageSerializer(serializers.Serializer):
+    page = serializers.IntegerField(min_value=1, max_value=1_000_000, required=False, default=1)
+
+
 class DailyViewsSerializer(serializers.Serializer):
     day = serializers.DateField()
     views = serializers.IntegerField()

@@ -194,3 +194,13 @@ def test_the_api_costs_the_same_whatever_the_number_of_listings(
 
     # Page 2 of 12 holds the last two; of 2, there is no page 2 and page 1 comes instead.
     assert len(response.json()["results"]) == 2
+
+
+@pytest.mark.parametrize("page", ["0", "-1", "two", "true", "1.5"])
+def test_the_api_refuses_a_page_that_is_not_a_positive_whole_number(api_client, agent, page):
+    api_client.force_authenticate(agent)
+
+    response = api_client.get("/api/v1/agents/me/stats/", {"page": page})
+
+    assert response.status_code == 400
+    assert "page" in response.json()
