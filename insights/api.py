@@ -26,7 +26,8 @@ class AgentStatsView(APIView):
             agent = selectors.agent_for_dashboard(request.user)
         except Http404:
             self.permission_denied(request, message="Only agents have figures.")
-        query = StatsPageSerializer(data=request.query_params)
+        # A plain dict, so an empty `?page=` is refused rather than taken for no page at all.
+        query = StatsPageSerializer(data={"page": request.query_params.get("page", "1")})
         query.is_valid(raise_exception=True)
         # A page past the last one answers the last page, as the web dashboard does.
         stats = selectors.agent_stats(agent=agent, page_number=query.validated_data["page"])
