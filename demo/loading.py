@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from alerts.demo import load_demo_saved_searches
 from favorites.demo import load_favorites_demo
+from insights.demo import load_insights_demo
 from listings.demo import load_listings_demo
 from listings.models import Listing
 from purchases.demo import load_purchases_demo
@@ -23,4 +24,5 @@ def load_demo(*, seed: int = 2026) -> dict[str, int]:
     load_favorites_demo(now=now)
     load_demo_saved_searches()
     load_viewings_demo(now=now)
+    load_insights_demo(now=now, seed=seed)
     return summary

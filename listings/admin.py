@@ -1,15 +1,16 @@
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.functional import lazy
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from listings import services
+from listings import hooks, services
 from listings.models import (
     City,
     District,
@@ -165,6 +166,14 @@ class ListingAdminForm(forms.ModelForm):
         return new_status
 
 
+class ListingChangeList(ChangeList):
+    """The list's rows carry the figures other apps register (views, saves, conversations),
+    annotated in the list's own query (listings.hooks.register_listing_count)."""
+
+    def get_queryset(self, request, exclude_parameters=None):
+        return hooks.with_listing_counts(super().get_queryset(request, exclude_parameters))
+
+
 @admin.register(Listing)
 class ListingAdmin(admin.ModelAdmin):
     """Each person sees and changes the listings they manage (Listing.objects.managed_by):
@@ -185,6 +194,7 @@ class ListingAdmin(admin.ModelAdmin):
         "status",
         "published_at",
         "expires_on",
+        "figures",
         "agent",
     ]
     list_filter = ["status", "city", "heating", "condition", "has_elevator"]
@@ -237,6 +247,17 @@ class ListingAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).managed_by(request.user)
+
+    def get_changelist(self, request, **kwargs):
+        return ListingChangeList
+
+    @admin.display(description=_("Figures"))
+    def figures(self, listing):
+        return format_html_join(
+            "",
+            "<span>{}: {}</span><br>",
+            ((count.label, getattr(listing, count.name, "—")) for count in hooks.listing_counts()),
+        )
 
     # --- freshness ---
     @admin.display(description=_("Expires on"), ordering="confirmed_at")

@@ -7,7 +7,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import SAFE_METHODS, AllowAny
 from rest_framework.response import Response
 
-from listings import selectors, services
+from listings import hooks, selectors, services
 from listings.filters import ListingFilterSet
 from listings.models import Listing, ListingPhoto
 from listings.permissions import IsAgentForWrites
@@ -99,6 +99,7 @@ class ListingViewSet(viewsets.ModelViewSet):
         query = TotalCostQuerySerializer(data=request.query_params.dict())
         query.is_valid(raise_exception=True)
         listing = self.get_object()
+        hooks.announce_listing_viewed(request=request, listing=listing)
         total_cost = selectors.listing_total_cost(
             listing=listing, user=request.user, home=query.validated_data["home"]
         )

@@ -12,6 +12,10 @@ registered, in the order registered:
   (messaging: `agent_median_response_seconds`).
 - `register_price_cut_receiver`: told of a price cut on a listing on the market, inside the
   transaction that records it (favorites tells the buyers who saved the flat).
+- `register_listing_count`: a figure per listing (saves, conversations, views) annotated in the
+  listings query, for the agent's dashboard and the admin's list (insights registers them).
+- `register_listing_viewed_receiver`: told when someone reads a listing's page or API detail
+  (insights counts the view).
 
 Plain calls rather than Django signals: every listener is one grep away (`register_`), runs in
 the caller's transaction, and its error is the caller's error.
@@ -85,3 +89,48 @@ def announce_price_cut(*, listing, change) -> None:
     the price change itself."""
     for receiver in _price_cut_receivers:
         receiver(listing=listing, change=change)
+
+
+# --- figures per listing, and its page being read -----------------------------------------
+
+
+@dataclass(frozen=True)
+class ListingCount:
+    name: str
+    label: str  # a lazy translation: the column's heading
+    annotate: Callable[[QuerySet], QuerySet]  # annotate(listings): listings with `name`, an int
+
+
+ListingViewedReceiver = Callable[..., object]  # receiver(request=…, listing=…)
+
+_listing_counts: dict[str, ListingCount] = {}
+_listing_viewed_receivers: list[ListingViewedReceiver] = []
+
+
+def register_listing_count(name: str, annotate: Callable[[QuerySet], QuerySet], *, label) -> None:
+    """A figure per listing that an app above listings owns (favorites' saves, messaging's
+    conversations, insights' views; a viewings app's viewings), annotated in the listings query
+    itself, so a list of listings with every figure costs no extra query per figure."""
+    _register(_listing_counts, name, ListingCount(name, label, annotate))
+
+
+def listing_counts() -> list[ListingCount]:
+    return list(_listing_counts.values())
+
+
+def with_listing_counts(listings: QuerySet) -> QuerySet:
+    for count in _listing_counts.values():
+        listings = count.annotate(listings)
+    return listings
+
+
+def register_listing_viewed_receiver(receiver: ListingViewedReceiver) -> None:
+    if receiver not in _listing_viewed_receivers:
+        _listing_viewed_receivers.append(receiver)
+
+
+def announce_listing_viewed(*, request, listing) -> None:
+    """Someone read the listing's page or its API detail. Receivers must be cheap and must not
+    fail the page: they run before the answer is sent."""
+    for receiver in _listing_viewed_receivers:
+        receiver(request=request, listing=listing)

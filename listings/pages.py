@@ -8,12 +8,16 @@ listings does not know what that is.
 
 from django.shortcuts import render
 
-from listings import selectors
+from listings import hooks, selectors
 from listings.forms import TotalCostForm
 
 
-def render_listing_detail(request, listing_id: int, *, context=None, status: int = 200):
+def render_listing_detail(
+    request, listing_id: int, *, context=None, status: int = 200, count_view: bool = False
+):
     listing = selectors.listing_for_viewer(listing_id=listing_id, user=request.user)
+    if count_view:
+        hooks.announce_listing_viewed(request=request, listing=listing)
     market = selectors.city_market_stats().get(listing.city_id)
     cost_form = TotalCostForm(request.GET if "home" in request.GET else None)
     total_cost = selectors.listing_total_cost(

@@ -44,4 +44,4 @@ def search(request):
 
 @require_GET
 def detail(request, listing_id: int):
-    return render_listing_detail(request, listing_id)
+    return render_listing_detail(request, listing_id, count_view=True)

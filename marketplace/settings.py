@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "alerts",
     "viewings",
     "purchases",
+    "insights",
     "demo",
 ]
 
@@ -359,6 +360,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "viewings.tasks.send_viewing_reminders",
         "schedule": 300.0,
     },
+    # Insights: the cache's listing view counters into the daily table (idempotent), and each
+    # city's market report into the cache.
+    "flush-listing-views": {
+        "task": "insights.tasks.flush_listing_views",
+        "schedule": 600.0,
+    },
+    "refresh-city-markets": {
+        "task": "insights.tasks.refresh_city_markets",
+        "schedule": 1800.0,
+    },
 }
 
 # --- Django REST framework ----------------------------------------------------
@@ -549,3 +560,9 @@ PURCHASES_OPENED_PER_DAY = env.int("PURCHASES_OPENED_PER_DAY", default=5)
 PURCHASE_DOCUMENTS_PER_DAY = env.int("PURCHASE_DOCUMENTS_PER_DAY", default=60)
 PURCHASE_DOCUMENT_MAX_BYTES = env.int("PURCHASE_DOCUMENT_MAX_BYTES", default=10_000_000)
 PURCHASE_FILES_PER_STEP = env.int("PURCHASE_FILES_PER_STEP", default=20)
+# --- insights (agents' figures, city markets) ----------------------------------------------
+# A reader reloading a listing within this many seconds is not counted again.
+INSIGHTS_VIEW_REPEAT_SECONDS = env.int("INSIGHTS_VIEW_REPEAT_SECONDS", default=1800)
+INSIGHTS_DASHBOARD_PAGE_SIZE = env.int("INSIGHTS_DASHBOARD_PAGE_SIZE", default=50)
+# Longer than the beat refresh (30 min), so a page view rarely computes a report.
+INSIGHTS_MARKET_CACHE_SECONDS = env.int("INSIGHTS_MARKET_CACHE_SECONDS", default=7200)

@@ -20,6 +20,7 @@ api_v1 = [
     path("", include("alerts.api_urls")),
     path("", include("viewings.api_urls")),
     path("purchases/", include("purchases.api_urls")),
+    path("", include("insights.api_urls")),
 ]
 
 urlpatterns = [
@@ -33,6 +34,7 @@ urlpatterns = [
     path("saved-searches/", include("alerts.urls")),
     path("viewings/", include("viewings.urls")),
     path("purchases/", include("purchases.urls")),
+    path("", include("insights.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("private-media/", include("photos.urls")),

@@ -1,8 +1,11 @@
 from decimal import Decimal
 
 from django import template
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+
+from marketplace.charts import LineChart, line_chart
 
 register = template.Library()
 
@@ -58,3 +61,20 @@ def response_time(seconds: int) -> str:
         return ngettext("%(count)d hour", "%(count)d hours", hours) % {"count": hours}
     days = round(hours / 24)
     return ngettext("%(count)d day", "%(count)d days", days) % {"count": days}
+
+
+@register.simple_tag
+def price_history_chart(listing) -> LineChart | None:
+    """The asking price from the first one to now, one step per change (`with_price_history`
+    prefetched it newest first); None while it never changed."""
+    history = list(reversed(getattr(listing, "price_history", None) or []))
+    if not history:
+        return None
+    first_day = listing.published_at or history[0].changed_at
+    points = [(_day(first_day), history[0].old_price)]
+    points += [(_day(change.changed_at), change.new_price) for change in history]
+    return line_chart(points, width=320, height=110, from_zero=False)
+
+
+def _day(moment) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%d")

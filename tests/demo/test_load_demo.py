@@ -188,3 +188,16 @@ def test_demo_buyers_have_upcoming_waiting_and_done_viewings(demo):
     statuses = set(Viewing.objects.filter(buyer=buyer).values_list("status", flat=True))
     assert statuses == {"confirmed", "requested", "done"}
     assert WeeklyHours.objects.filter(agent__username="agent1").count() == 6
+
+
+def test_flats_on_the_market_have_a_views_history_loaded_once(demo):
+    from insights.models import ListingDailyViews
+
+    rows = ListingDailyViews.objects.count()
+    with_views = ListingDailyViews.objects.values("listing").distinct().count()
+
+    load_demo()
+
+    assert rows >= Listing.objects.active().count()
+    assert with_views == Listing.objects.filter(status__in=["active", "reserved"]).count()
+    assert ListingDailyViews.objects.count() == rows

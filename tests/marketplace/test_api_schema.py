@@ -170,7 +170,7 @@ def test_every_path_id_is_a_64_bit_integer(schema):
         parameter["schema"]
         for _method, _path, op in _operations(schema)
         for parameter in op.get("parameters", [])
-        if parameter["in"] == "path"
+        if parameter["in"] == "path" and parameter["name"] != "slug"
     ]
 
     assert ids
@@ -178,6 +178,18 @@ def test_every_path_id_is_a_64_bit_integer(schema):
         schema_ == {"type": "integer", "format": "int64", "minimum": 1, "maximum": 2**63 - 1}
         for schema_ in ids
     )
+
+
+def test_a_path_slug_says_what_a_slug_is(schema):
+    slugs = [
+        parameter["schema"]
+        for _method, _path, op in _operations(schema)
+        for parameter in op.get("parameters", [])
+        if parameter["in"] == "path" and parameter["name"] == "slug"
+    ]
+
+    assert slugs
+    assert all(schema_ == {"type": "string", "pattern": "^[-a-zA-Z0-9_]+$"} for schema_ in slugs)
 
 
 def test_request_bodies_are_json_except_uploads(schema):

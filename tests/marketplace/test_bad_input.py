@@ -197,6 +197,9 @@ NOT_OBJECT_IDS = {
     "accounts/password/reset/<uidb64>/<token>/",
     # A storage name, matched whole against the pipeline's variant names (tests/photos).
     "private-media/<path:name>",
+    # A city's market page and API: a city by its slug (tests/insights/test_market.py).
+    "cities/<slug:slug>/",
+    "api/v1/cities/<slug:slug>/market/",
 }
 
 
