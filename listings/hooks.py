@@ -12,6 +12,11 @@ registered, in the order registered:
   (messaging: `agent_median_response_seconds`).
 - `register_price_cut_receiver`: told of a price cut on a listing on the market, inside the
   transaction that records it (favorites tells the buyers who saved the flat).
+- `register_agent_count`: a number per listing on its agent's workbench, the admin's listing list
+  (messaging: `unread_conversations`; favorites: `saves`), annotated in the list's own query.
+- `register_todo_provider`: what an agent has to do today, on the admin's index page (listings:
+  expiring listings and failed photos; messaging: buyers waiting for a reply). An app built later
+  (viewings to confirm) registers its own provider in its AppConfig.ready and nothing else changes.
 
 Plain calls rather than Django signals: every listener is one grep away (`register_`), runs in
 the caller's transaction, and its error is the caller's error.
@@ -19,9 +24,11 @@ the caller's transaction, and its error is the caller's error.
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import QuerySet
+from django.utils import timezone
 from rest_framework import serializers
 
 
@@ -42,6 +49,44 @@ PriceCutReceiver = Callable[..., object]  # receiver(listing=…, change=…)
 _viewer_flags: dict[str, ViewerFlag] = {}
 _detail_fields: dict[str, FieldFactory] = {}
 _price_cut_receivers: list[PriceCutReceiver] = []
+
+
+@dataclass(frozen=True)
+class AgentCount:
+    name: str
+    annotate: Callable[[QuerySet], QuerySet]  # annotate(listings): listings with `name`, an int
+    label: str  # the column's heading (lazy, translated)
+    # Whether a listing with some of these needs its agent now: such listings come first.
+    urgent: bool = False
+
+
+@dataclass(frozen=True)
+class TodoItem:
+    """One thing to do: what (a sentence), since when or until when, and where to do it."""
+
+    text: str
+    link: str
+    when: datetime | None = None  # how long it has waited, or when it is due
+    overdue: bool = False
+
+    @property
+    def is_ahead(self) -> bool:
+        return self.when is not None and self.when > timezone.now()
+
+
+@dataclass(frozen=True)
+class TodoGroup:
+    title: str
+    items: list[TodoItem]
+    more: int = 0  # how many more there are than shown
+    more_link: str = ""
+
+
+# provider(user) -> a TodoGroup, or None when there is nothing to do.
+TodoProvider = Callable[..., "TodoGroup | None"]
+
+_agent_counts: dict[str, AgentCount] = {}
+_todo_providers: list[TodoProvider] = []
 
 
 def _register(registry: dict, name: str, entry) -> None:
@@ -85,3 +130,32 @@ def announce_price_cut(*, listing, change) -> None:
     the price change itself."""
     for receiver in _price_cut_receivers:
         receiver(listing=listing, change=change)
+
+
+def register_agent_count(
+    name: str, annotate: Callable[[QuerySet], QuerySet], *, label, urgent: bool = False
+) -> None:
+    """The agent's listing list shows `name` per listing, annotated by `annotate(listings)`."""
+    _register(_agent_counts, name, AgentCount(name, annotate, label, urgent))
+
+
+def agent_counts() -> list[AgentCount]:
+    return list(_agent_counts.values())
+
+
+def with_agent_counts(listings: QuerySet) -> QuerySet:
+    for count in _agent_counts.values():
+        listings = count.annotate(listings)
+    return listings
+
+
+def register_todo_provider(provider: TodoProvider) -> None:
+    """The admin index lists `provider(user)`'s group of things to do, in the order registered.
+    A provider runs a fixed number of queries, and shows only what `user` may act on."""
+    if provider not in _todo_providers:
+        _todo_providers.append(provider)
+
+
+def todo_for(user) -> list[TodoGroup]:
+    groups = (provider(user) for provider in _todo_providers)
+    return [group for group in groups if group is not None]
