@@ -487,6 +487,10 @@ class ListingAdmin(ImportExportMixin, admin.ModelAdmin):
     def get_resource_kwargs(self, request, *args, **kwargs):
         return {"user": request.user}
 
+    def get_valid_export_item_pks(self, request):
+        # The rows an "export selected" may name: the agent's own (the export query filters too).
+        return self.get_queryset(request).values_list("pk", flat=True)
+
     def has_import_permission(self, request):
         return self.has_add_permission(request)
 

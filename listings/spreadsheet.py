@@ -6,8 +6,11 @@ manage is refused. The admin previews every row with its errors and saves nothin
 them are valid (one transaction, rolled back on any error).
 """
 
+from decimal import Decimal, InvalidOperation
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
@@ -19,6 +22,51 @@ Status = Listing.Status
 
 # A spreadsheet is a few hundred flats at most; a bigger file is a mistake (or a flood).
 MAX_ROWS = getattr(settings, "LISTING_IMPORT_MAX_ROWS", 500)
+
+
+class WholeNumberWidget(widgets.IntegerWidget):
+    """A whole number, or a message the agent understands (never a traceback)."""
+
+    def clean(self, value, row=None, **kwargs):
+        if self.is_empty(value):
+            return None
+        try:
+            number = Decimal(str(value).replace(",", "").replace("，", "").strip())
+        except InvalidOperation:
+            number = None
+        if number is None or not number.is_finite() or number != number.to_integral_value():
+            raise ValueError(_("“%(value)s” is not a whole number.") % {"value": value})
+        if abs(number) >= 10**12:
+            raise ValueError(_("“%(value)s” is too big.") % {"value": value})
+        return int(number)
+
+
+class DecimalNumberWidget(widgets.DecimalWidget):
+    def clean(self, value, row=None, **kwargs):
+        if self.is_empty(value):
+            return None
+        try:
+            number = Decimal(str(value).replace(",", "").replace("，", "").strip())
+        except InvalidOperation:
+            number = None
+        if number is None or not number.is_finite() or abs(number) >= 10**12:
+            raise ValueError(_("“%(value)s” is not a number.") % {"value": value})
+        return number
+
+
+class YesNoWidget(widgets.BooleanWidget):
+    """1/0, true/false, yes/no, 是/否 or 有/无; anything else is an error, not a silent no."""
+
+    TRUE_VALUES = [*widgets.BooleanWidget.TRUE_VALUES, "yes", "Yes", "YES", "是", "有"]
+    FALSE_VALUES = [*widgets.BooleanWidget.FALSE_VALUES, "no", "No", "NO", "否", "无", "没有"]
+
+    def clean(self, value, row=None, **kwargs):
+        value = value.strip() if isinstance(value, str) else value
+        if value in self.TRUE_VALUES:
+            return True
+        if value in self.FALSE_VALUES or value in self.NULL_VALUES:
+            return False
+        raise ValueError(_("Write 1 for yes or 0 for no, not “%(value)s”.") % {"value": value})
 
 
 class CityWidget(widgets.ForeignKeyWidget):
@@ -99,6 +147,16 @@ class ListingResource(resources.ModelResource):
         clean_model_instances = True
         skip_unchanged = True
         report_skipped = True
+
+    @classmethod
+    def widget_from_django_field(cls, f, default=widgets.Widget):
+        if isinstance(f, models.BooleanField):
+            return YesNoWidget
+        if isinstance(f, models.DecimalField):
+            return DecimalNumberWidget
+        if isinstance(f, models.IntegerField):
+            return WholeNumberWidget
+        return super().widget_from_django_field(f, default)
 
     def __init__(self, *, user=None, **kwargs):
         super().__init__(**kwargs)

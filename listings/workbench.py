@@ -67,12 +67,11 @@ def workbench_ordering() -> list[str]:
 
 
 def days_left(listing: Listing, *, now=None) -> int | None:
-    """Whole days until an active listing leaves the market (0: today), or None."""
+    """Whole days until an active listing leaves the market (0: within a day), or None."""
     expires_at = listing.expires_at
     if expires_at is None:
         return None
-    now = now or timezone.now()
-    return max(0, (timezone.localdate(expires_at) - timezone.localdate(now)).days)
+    return max(0, (expires_at - (now or timezone.now())).days)
 
 
 # --- what needs doing today (hooks.register_todo_provider) ---------------------------------
