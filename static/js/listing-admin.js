@@ -110,13 +110,13 @@
       });
     });
     request.addEventListener("load", function () {
-      if (request.responseURL && request.responseURL !== new URL(form.action || location.href, location.href).href) {
-        location.assign(request.responseURL);  // saved: the admin redirected
-        return;
-      }
+      // Saved: the request followed the admin's redirect, and its page carries the "saved"
+      // message (shown once), so show that page here rather than loading it again.
+      var landed = request.responseURL;
       document.open();
-      document.write(request.responseText);  // the form again, with the server's messages
+      document.write(request.responseText);
       document.close();
+      if (landed && landed !== location.href) { history.replaceState(null, "", landed); }
     });
     request.addEventListener("error", function () {
       form.dataset.uploading = "";
