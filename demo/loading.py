@@ -6,6 +6,7 @@ from django.utils import timezone
 from alerts.demo import load_demo_saved_searches
 from favorites.demo import load_favorites_demo
 from listings.demo import load_listings_demo
+from messaging.demo import load_messaging_demo
 
 
 @transaction.atomic
@@ -15,4 +16,5 @@ def load_demo(*, seed: int = 2026) -> dict[str, int]:
     summary = load_listings_demo(seed=seed, now=now)
     load_favorites_demo(now=now)
     load_demo_saved_searches()
+    load_messaging_demo(now=now)
     return summary

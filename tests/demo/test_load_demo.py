@@ -9,6 +9,7 @@ from django.core.management import call_command
 from django.test import RequestFactory
 
 from accounts.models import AgentProfile, User
+from listings import hooks
 from listings.models import City, District, Listing
 
 pytestmark = pytest.mark.django_db
@@ -152,3 +153,13 @@ def test_demo_flats_off_the_market_stopped_counting_days(demo):
     assert off_market.exists()
     assert not off_market.filter(left_market_at=None).exists()
     assert all(listing.published_at < listing.left_market_at for listing in off_market)
+
+
+def test_agent1_has_a_workbench_to_do_list(demo):
+    """The admin index shows an agent something to do: a flat expiring and buyers waiting."""
+    agent = User.objects.get(username="agent1")
+
+    titles = {group.title: len(group.items) for group in hooks.todo_for(agent)}
+
+    assert titles["Listings expiring this week"] >= 1
+    assert titles["Buyers waiting for a reply"] == 2
