@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from import_export.admin import ImportExportMixin
 from import_export.formats.base_formats import CSV, XLSX
+from import_export.forms import ImportForm
 
 from listings import hooks, services, spreadsheet, workbench
 from listings.models import (
@@ -226,6 +227,17 @@ class ListingAdminForm(forms.ModelForm):
         return new_status
 
 
+class ListingImportForm(ImportForm):
+    def clean_import_file(self):
+        upload = self.cleaned_data["import_file"]
+        limit = settings.LISTING_IMPORT_MAX_BYTES
+        if upload.size > limit:
+            raise ValidationError(
+                _("A spreadsheet may be %(mb)s MB at most.") % {"mb": limit // 1_000_000}
+            )
+        return upload
+
+
 class PriceChangeForm(forms.Form):
     price = forms.IntegerField(
         label=_("New price (yuan)"), min_value=1, max_value=100_000_000, localize=False
@@ -285,6 +297,7 @@ class ListingAdmin(ImportExportMixin, admin.ModelAdmin):
     ]
     inlines = [ListingPhotoInline]
     resource_classes = [spreadsheet.ListingResource]
+    import_form_class = ListingImportForm
     formats = [XLSX, CSV]
 
     class Media:

@@ -20,9 +20,6 @@ from listings.models import City, District, Listing
 
 Status = Listing.Status
 
-# A spreadsheet is a few hundred flats at most; a bigger file is a mistake (or a flood).
-MAX_ROWS = getattr(settings, "LISTING_IMPORT_MAX_ROWS", 500)
-
 
 class WholeNumberWidget(widgets.IntegerWidget):
     """A whole number, or a message the agent understands (never a traceback)."""
@@ -171,9 +168,11 @@ class ListingResource(resources.ModelResource):
         return super().import_data(dataset, *args, **kwargs)
 
     def before_import(self, dataset, **kwargs):
-        if len(dataset) > MAX_ROWS:
+        # A spreadsheet is a few hundred flats at most; a bigger file is a mistake (or a flood).
+        limit = settings.LISTING_IMPORT_MAX_ROWS
+        if len(dataset) > limit:
             raise ValidationError(
-                _("A spreadsheet has at most %(count)d rows; split this one.") % {"count": MAX_ROWS}
+                _("A spreadsheet has at most %(count)d rows; split this one.") % {"count": limit}
             )
         if "id" not in (dataset.headers or []):
             dataset.append_col([""] * len(dataset), header="id")  # all new flats

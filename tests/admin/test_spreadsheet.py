@@ -252,3 +252,24 @@ def test_a_whole_export_has_every_listing_of_the_agent_and_no_other(client, agen
     content = b"".join(response.streaming_content) if response.streaming else response.content
     exported = tablib.Dataset().load(io.StringIO(content.decode("utf-8-sig")), format="csv")
     assert sorted(int(r["id"]) for r in exported.dict) == sorted(x.pk for x in mine)
+
+
+def test_a_spreadsheet_over_the_row_limit_is_refused_whole(client, agent, district, settings):
+    settings.LISTING_IMPORT_MAX_ROWS = 2
+
+    response = preview(client, csv_file(*[row(district, title=f"Flat {n}") for n in range(3)]))
+
+    result = response.context["result"]
+    assert result.has_errors()
+    assert "A spreadsheet has at most 2 rows; split this one." in response.content.decode()
+    assert not Listing.objects.exists()
+
+
+def test_a_file_over_the_size_limit_is_refused_before_it_is_read(client, agent, settings):
+    settings.LISTING_IMPORT_MAX_BYTES = 1_000_000
+    upload = SimpleUploadedFile("flats.csv", b"id,title\n" + b"x" * 1_000_001, "text/csv")
+
+    response = preview(client, upload)
+
+    assert response.context["form"].errors["import_file"] == ["A spreadsheet may be 1 MB at most."]
+    assert "result" not in response.context
