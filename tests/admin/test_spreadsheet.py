@@ -104,7 +104,12 @@ def test_a_valid_spreadsheet_is_previewed_then_imported_as_the_agents_drafts(
     first = preview(client, xlsx_file(row(district), row(district, title="顶楼一居")), XLSX)
 
     assert first.status_code == 200
-    assert not first.context["result"].has_validation_errors()
+    result = first.context["result"]
+    assert not result.has_errors(), (
+        [repr(error.error) for error in result.base_errors],
+        [(number, [repr(e.error) for e in errors]) for number, errors in result.row_errors()],
+    )
+    assert invalid_rows(first) == {}
     assert not Listing.objects.exists()  # the preview saves nothing
 
     done = confirm(client, first)
