@@ -398,7 +398,12 @@ class ListingAdmin(ImportExportMixin, admin.ModelAdmin):
             % {"days": days}
         )
         soon = "wb-soon" if days < workbench.SOON_DAYS else "wb-later"
-        return format_html('<span class="{}">{}</span>', soon, text)
+        return format_html(
+            '<span class="{}" title="{}">{}</span>',
+            soon,
+            date_format(timezone.localtime(listing.expires_at), "DATE_FORMAT"),
+            text,
+        )
 
     def get_list_display(self, request):
         fields = list(super().get_list_display(request))
