@@ -8,6 +8,7 @@ from favorites.demo import load_favorites_demo
 from insights.demo import load_insights_demo
 from listings.demo import load_listings_demo
 from listings.models import Listing
+from messaging.demo import load_messaging_demo
 from purchases.demo import load_purchases_demo
 from viewings.demo import load_viewings_demo
 
@@ -25,4 +26,5 @@ def load_demo(*, seed: int = 2026) -> dict[str, int]:
     load_demo_saved_searches()
     load_viewings_demo(now=now)
     load_insights_demo(now=now, seed=seed)
+    load_messaging_demo(now=now)
     return summary

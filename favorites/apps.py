@@ -7,7 +7,7 @@ class FavoritesConfig(AppConfig):
     verbose_name = _("Saved flats")
 
     def ready(self):
-        from favorites.selectors import with_favorite_flag
+        from favorites.selectors import with_favorite_flag, with_save_count
         from favorites.services import favorites_notify_price_cut
         from listings import hooks
 
@@ -18,3 +18,4 @@ class FavoritesConfig(AppConfig):
             help_text="Saved by the signed-in buyer; false for everyone else.",
         )
         hooks.register_price_cut_receiver(favorites_notify_price_cut)
+        hooks.register_listing_count("saves", with_save_count, label=_("Saves"))

@@ -1,4 +1,14 @@
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet, Value
+from django.db.models import (
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce
 
 from accounts.models import User
 from favorites.models import Favorite
@@ -36,3 +46,16 @@ def favorites_for(user: User) -> QuerySet[Favorite]:
 
 def favorite_user_ids(*, listing: Listing) -> QuerySet:
     return Favorite.objects.filter(listing=listing).values_list("user_id", flat=True)
+
+
+def with_save_count(listings: QuerySet[Listing]) -> QuerySet[Listing]:
+    """Annotate `saves`: how many buyers saved each listing (the agent's workbench), in the same
+    query. Who they are stays theirs: only the number is shown."""
+    saves = (
+        Favorite.objects.filter(listing=OuterRef("pk"))
+        .order_by()
+        .values("listing")
+        .annotate(count=Count("id"))
+        .values("count")
+    )
+    return listings.annotate(saves=Coalesce(Subquery(saves, output_field=IntegerField()), 0))

@@ -24,7 +24,6 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from favorites.models import Favorite
 from insights.models import ListingDailyViews
 from listings import hooks
 from listings.models import Listing
@@ -83,7 +82,6 @@ class Figure:
 LISTING_COUNTS = [
     Figure("views_7_days", _("Views, 7 days"), _views_since(7)),
     Figure("views_30_days", _("Views, 30 days"), _views_since(30)),
-    Figure("save_count", _("Saves"), _count_of(Favorite)),
     Figure("conversation_count", _("Conversations"), _count_of(Conversation)),
 ]
 

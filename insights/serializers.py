@@ -19,7 +19,7 @@ class ListingFiguresSerializer(serializers.Serializer):
     days_on_market = serializers.IntegerField(source="listing.days_on_market", allow_null=True)
     expires_at = serializers.DateTimeField(source="listing.expires_at", allow_null=True)
     counts = serializers.SerializerMethodField(
-        help_text="Each figure per listing by name: views_7_days, views_30_days, save_count, "
+        help_text="Each figure per listing by name: views_7_days, views_30_days, saves, "
         "conversation_count, and any other app registers (listings.hooks.register_listing_count)."
     )
     daily_views = serializers.SerializerMethodField(

@@ -1,16 +1,24 @@
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
-from django.contrib.admin.views.main import ChangeList
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms.models import BaseInlineFormSet
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.functional import lazy
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
+from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from import_export.admin import ImportExportMixin
+from import_export.formats.base_formats import CSV, XLSX
+from import_export.forms import ImportForm
 
-from listings import hooks, services
+from listings import hooks, services, spreadsheet, workbench
 from listings.models import (
     City,
     District,
@@ -19,10 +27,12 @@ from listings.models import (
     manages_listings,
     may_reassign_listings,
 )
+from listings.templatetags.walkup import yuan
 from photos.services import photo_uploads_check
 from photos.validation import check_image_upload, upload_limits_text
 
-PHOTO_ACCEPT = "image/jpeg,image/png,image/webp,image/heic,image/heif,.heic,.heif"
+# Any picture, straight from the camera on a phone (`capture`); the server checks the type.
+PHOTO_ACCEPT = "image/*"
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -36,7 +46,25 @@ class MultipleImageField(forms.FileField):
     uploader = None  # set by the form, from the request
 
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": PHOTO_ACCEPT}))
+        kwargs.setdefault(
+            "widget",
+            MultipleFileInput(
+                attrs={
+                    "accept": PHOTO_ACCEPT,
+                    "capture": "environment",
+                    # listing-admin.js: a bar per photo, and the draft kept in the browser.
+                    "data-photo-progress": "",
+                    "data-draft-restored": _(
+                        "Your draft is back. Photos are not kept in a draft: add them again."
+                    ),
+                    "data-discard-draft": _("Discard the draft"),
+                    "data-upload-failed": _(
+                        "The upload stopped: check the connection and save again. "
+                        "Nothing you typed is lost."
+                    ),
+                }
+            ),
+        )
         super().__init__(*args, **kwargs)
 
     def clean(self, data, initial=None):
@@ -138,6 +166,36 @@ def _status_action(status: str, description):
     return admin.action(description=description, permissions=["change"])(action)
 
 
+# Help under the fields of the add form, read on a phone in the flat (translated: zh_Hans).
+FIELD_HELP = {
+    "community_name": _("The residential compound buyers search for, as on the gate."),
+    "street_address": _("Street and number; buyers see it, so no flat number."),
+    "area_m2": _("As on the ownership certificate, in m²."),
+    "rooms": _("Bedrooms and living room, not the kitchen or bathroom."),
+    "floor": _("The flat's floor; the ground floor is 1."),
+    "total_floors": _("Floors of the whole building."),
+    "has_elevator": _("Tick only when the building has a working elevator."),
+    "year_built": _("As on the certificate, or ask the neighbours."),
+    "heating_fee_per_m2": _("Yearly fee per m² for central heating; empty if none."),
+    "condition": _("What a buyer must do before moving in."),
+    "price": _("The whole asking price in yuan; price per m² is worked out for you."),
+    "title": _("Short and specific: compound, rooms, floor."),
+}
+
+# The building, the same for another flat in it: what "copy this listing" carries over.
+BUILDING_FIELDS = [
+    "city",
+    "district",
+    "community_name",
+    "street_address",
+    "total_floors",
+    "has_elevator",
+    "year_built",
+    "heating",
+    "heating_fee_per_m2",
+]
+
+
 class ListingAdminForm(forms.ModelForm):
     add_photos = MultipleImageField(
         label=_("Add photos"),
@@ -154,6 +212,9 @@ class ListingAdminForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["add_photos"].uploader = self.uploader
+        for name, help_text in FIELD_HELP.items():
+            if name in self.fields:
+                self.fields[name].help_text = help_text
 
     def clean_status(self):
         new_status = self.cleaned_data["status"]
@@ -166,40 +227,44 @@ class ListingAdminForm(forms.ModelForm):
         return new_status
 
 
-class ListingChangeList(ChangeList):
-    """The list's rows carry the figures other apps register (views, saves, conversations),
-    annotated in the list's own query (listings.hooks.register_listing_count)."""
+class ListingImportForm(ImportForm):
+    def clean_import_file(self):
+        upload = self.cleaned_data["import_file"]
+        limit = settings.LISTING_IMPORT_MAX_BYTES
+        if upload.size > limit:
+            raise ValidationError(
+                _("A spreadsheet may be %(mb)s MB at most.") % {"mb": limit // 1_000_000}
+            )
+        return upload
 
-    def get_queryset(self, request, exclude_parameters=None):
-        return hooks.with_listing_counts(super().get_queryset(request, exclude_parameters))
+
+class PriceChangeForm(forms.Form):
+    price = forms.IntegerField(
+        label=_("New price (yuan)"), min_value=1, max_value=100_000_000, localize=False
+    )
 
 
 @admin.register(Listing)
-class ListingAdmin(admin.ModelAdmin):
+class ListingAdmin(ImportExportMixin, admin.ModelAdmin):
     """Each person sees and changes the listings they manage (Listing.objects.managed_by):
-    an agent their own, a superuser all."""
+    an agent their own, a superuser all. The list is the agent's workbench: what needs them
+    first, readable on a desk and on a phone."""
 
     form = ListingAdminForm
 
     list_display = [
-        "title",
-        "city",
-        "district",
-        "price",
-        "area_m2",
-        "price_per_m2",
-        "floor",
-        "total_floors",
-        "has_elevator",
-        "status",
-        "published_at",
-        "expires_on",
-        "figures",
+        "cover",
+        "title_cell",
+        "price_cell",
+        "floor_cell",
+        "status_badge",
+        "expiry",
         "agent",
     ]
+    list_display_links = ["title_cell"]
+    list_per_page = 50
     list_filter = ["status", "city", "heating", "condition", "has_elevator"]
     search_fields = ["title", "community_name", "street_address", "description"]
-    list_select_related = ["city", "district", "agent"]
     readonly_fields = [
         "price_per_m2",
         "published_at",
@@ -208,21 +273,21 @@ class ListingAdmin(admin.ModelAdmin):
         "created_at",
         "updated_at",
     ]
-    date_hierarchy = "published_at"
     actions = [
         _status_action(Listing.Status.ACTIVE, _("Publish the selected listings")),
+        "reconfirm",
         _status_action(Listing.Status.RESERVED, _("Mark the selected listings reserved")),
         _status_action(Listing.Status.SOLD, _("Mark the selected listings sold")),
         _status_action(Listing.Status.WITHDRAWN, _("Withdraw the selected listings")),
-        "reconfirm",
+        "copy_listing",
     ]
-    fieldsets = [
-        (None, {"fields": ["agent", "status", "title", "description"]}),
+    # In the order an agent walks the flat: where, size and floor, heating, condition, price,
+    # photos; then the words, written last, on the sofa.
+    walk_fieldsets = [
         (_("Where"), {"fields": ["city", "district", "community_name", "street_address"]}),
-        (_("Price and size"), {"fields": ["price", "area_m2", "price_per_m2", "rooms"]}),
         (
-            _("Building"),
-            {"fields": ["floor", "total_floors", "has_elevator", "year_built", "condition"]},
+            _("Size and floor"),
+            {"fields": ["area_m2", "rooms", "floor", "total_floors", "has_elevator", "year_built"]},
         ),
         (_("Heating"), {"fields": ["heating", "heating_fee_per_m2"]}),
         (_("Property fee"), {"fields": ["property_fee_per_m2_month"]}),
@@ -237,26 +302,127 @@ class ListingAdmin(admin.ModelAdmin):
                 ]
             },
         ),
-        (
-            _("Dates"),
-            {"fields": ["published_at", "confirmed_at", "expires_on", "created_at", "updated_at"]},
-        ),
+        (_("Condition"), {"fields": ["condition", "has_ownership_certificate"]}),
+        (_("Price"), {"fields": ["price"]}),
         (_("Photos"), {"fields": ["add_photos"]}),
+        (_("Title and description"), {"fields": ["title", "description", "status"]}),
     ]
     inlines = [ListingPhotoInline]
+    resource_classes = [spreadsheet.ListingResource]
+    import_form_class = ListingImportForm
+    formats = [XLSX, CSV]
+
+    class Media:
+        css = {"all": ["css/listing-admin.css"]}
+        js = ["js/listing-admin.js"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).managed_by(request.user)
 
     def get_changelist(self, request, **kwargs):
-        return ListingChangeList
+        class WorkbenchChangeList(super().get_changelist(request, **kwargs)):
+            def get_queryset(self, request, exclude_parameters=None):
+                # The list's one query carries the cover, the counts and the attention rank.
+                self.root_queryset = workbench.listings_for_workbench(user=request.user)
+                return super().get_queryset(request, exclude_parameters)
 
-    @admin.display(description=_("Figures"))
-    def figures(self, listing):
-        return format_html_join(
-            "",
-            "<span>{}: {}</span><br>",
-            ((count.label, getattr(listing, count.name, "—")) for count in hooks.listing_counts()),
+            def _get_default_ordering(self):
+                return workbench.workbench_ordering()
+
+        return WorkbenchChangeList
+
+    def get_fieldsets(self, request, obj=None):
+        head = [(None, {"fields": ["agent"]})] if may_reassign_listings(request.user) else []
+        if obj is None:
+            return [*head, *self.walk_fieldsets]
+        dates = (
+            _("Dates"),
+            {
+                "fields": [
+                    "price_per_m2",
+                    "published_at",
+                    "confirmed_at",
+                    "expires_on",
+                    "created_at",
+                    "updated_at",
+                ]
+            },
+        )
+        return [(None, {"fields": ["agent"]}), *self.walk_fieldsets, dates]
+
+    # --- the list's columns ---
+    @admin.display(description=_("Photo"))
+    def cover(self, listing):
+        thumb = listing.cover_thumbnail
+        if thumb is None:
+            return format_html('<span class="wb-nophoto">{}</span>', _("No photo"))
+        return format_html(
+            '<img class="wb-thumb" src="{}" width="{}" height="{}" alt="" loading="lazy">',
+            thumb["url"],
+            thumb["width"],
+            thumb["height"],
+        )
+
+    @admin.display(description=_("Title"), ordering="title")
+    def title_cell(self, listing):
+        place = " · ".join(
+            part for part in (listing.district.local_name, listing.community_name) if part
+        )
+        return format_html(
+            '<span class="wb-title" title="{}">{}</span><span class="wb-place">{}</span>',
+            listing.title,
+            listing.title,
+            place,
+        )
+
+    @admin.display(description=_("Price"), ordering="price")
+    def price_cell(self, listing):
+        change = reverse("admin:listings_listing_price", args=[listing.pk])
+        return format_html(
+            '<span class="wb-price">{}</span><span class="wb-ppm2">{}</span>'
+            '<a class="wb-quick" href="{}">{}</a>',
+            yuan(listing.price),
+            _("%(price)s/m²") % {"price": yuan(listing.price_per_m2)},
+            change,
+            _("Change price"),
+        )
+
+    @admin.display(description=_("Floor"), ordering="floor")
+    def floor_cell(self, listing):
+        lift = _("elevator") if listing.has_elevator else _("no elevator")
+        return f"{listing.floor}/{listing.total_floors} · {lift}"
+
+    @admin.display(description=_("Status"), ordering="status")
+    def status_badge(self, listing):
+        return format_html(
+            '<span class="wb-badge wb-{}">{}</span>', listing.status, listing.get_status_display()
+        )
+
+    @admin.display(description=_("Expires"), ordering="confirmed_at")
+    def expiry(self, listing):
+        days = workbench.days_left(listing)
+        if days is None:
+            return "—"
+        text = (
+            _("expires today")
+            if days == 0
+            else ngettext("expires in %(days)d day", "expires in %(days)d days", days)
+            % {"days": days}
+        )
+        soon = "wb-soon" if days < workbench.SOON_DAYS else "wb-later"
+        return format_html(
+            '<span class="{}" title="{}">{}</span>',
+            soon,
+            date_format(timezone.localtime(listing.expires_at), "DATE_FORMAT"),
+            text,
+        )
+
+    def get_list_display(self, request):
+        fields = list(super().get_list_display(request))
+        counts = [_count_column(count) for count in hooks.listing_counts()]
+        fields[-1:-1] = counts  # before the agent
+        return (
+            fields if may_reassign_listings(request.user) else [f for f in fields if f != "agent"]
         )
 
     # --- freshness ---
@@ -284,15 +450,86 @@ class ListingAdmin(admin.ModelAdmin):
         for message in refused:
             self.message_user(request, message, messages.WARNING)
 
+    @admin.action(description=_("Copy for another flat in the same building"), permissions=["add"])
+    def copy_listing(self, request, queryset):
+        """Open the add form with the building's facts filled in; not its photos or price."""
+        listings = list(queryset[:2])
+        if len(listings) != 1:
+            self.message_user(request, _("Choose one listing to copy."), messages.WARNING)
+            return None
+        source = listings[0]
+        initial = {}
+        for name in BUILDING_FIELDS:
+            value = getattr(source, f"{name}_id" if name in ("city", "district") else name)
+            if value not in (None, "", False):
+                initial[name] = "1" if value is True else value
+        self.message_user(
+            request,
+            _("The building's facts of “%(title)s” are filled in: add this flat's own.")
+            % {"title": source.title},
+            messages.INFO,
+        )
+        return HttpResponseRedirect(f"{reverse('admin:listings_listing_add')}?{urlencode(initial)}")
+
+    # --- the quick price change, through listing_update (history and savers' alerts) ---
+    def get_urls(self):
+        own = [
+            path(
+                "<path:object_id>/price/",
+                self.admin_site.admin_view(self.price_view),
+                name="listings_listing_price",
+            )
+        ]
+        return own + super().get_urls()
+
+    def price_view(self, request, object_id):
+        listing = get_object_or_404(self.get_queryset(request), pk=object_id)
+        if not self.has_change_permission(request, listing):
+            raise PermissionDenied
+        form = PriceChangeForm(request.POST or None, initial={"price": listing.price})
+        if request.method == "POST" and form.is_valid():
+            old_price = listing.price
+            try:
+                services.listing_update(
+                    listing=listing, by=request.user, data={"price": form.cleaned_data["price"]}
+                )
+            except ValidationError as error:
+                form.add_error("price", error.messages)
+            else:
+                self.message_user(
+                    request,
+                    _("“%(title)s”: price changed from %(old)s to %(new)s.")
+                    % {"title": listing.title, "old": yuan(old_price), "new": yuan(listing.price)},
+                    messages.SUCCESS,
+                )
+                return HttpResponseRedirect(reverse("admin:listings_listing_changelist"))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Change the price of “%(title)s”") % {"title": listing.title},
+            "listing": listing,
+            "form": form,
+            "price_per_m2": yuan(listing.price_per_m2),
+        }
+        return TemplateResponse(request, "admin/listings/listing/price.html", context)
+
+    # --- spreadsheets: the agent's own listings only, through the services ---
+    def get_resource_kwargs(self, request, *args, **kwargs):
+        return {"user": request.user}
+
+    def get_valid_export_item_pks(self, request):
+        # The rows an "export selected" may name: the agent's own (the export query filters too).
+        return self.get_queryset(request).values_list("pk", flat=True)
+
+    def has_import_permission(self, request):
+        return self.has_add_permission(request)
+
+    def has_export_permission(self, request):
+        return manages_listings(request.user) and self.has_view_permission(request)
+
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
         return fields if may_reassign_listings(request.user) else [*fields, "agent"]
-
-    def get_list_display(self, request):
-        fields = super().get_list_display(request)
-        return (
-            fields if may_reassign_listings(request.user) else [f for f in fields if f != "agent"]
-        )
 
     def has_change_permission(self, request, obj=None):
         allowed = super().has_change_permission(request, obj)
@@ -365,6 +602,20 @@ class ListingAdmin(admin.ModelAdmin):
                 by=request.user, agent=form.cleaned_data.get("agent"), data=form.cleaned_data
             ).pk
         obj.refresh_from_db()
+
+
+def _count_column(count: hooks.ListingCount):
+    """A column for a number another app annotates (hooks.register_listing_count)."""
+
+    def column(listing):
+        value = getattr(listing, count.name, 0) or 0
+        if not value:
+            return format_html('<span class="wb-zero">{}</span>', 0)
+        css = "wb-count wb-urgent" if count.urgent else "wb-count"
+        return format_html('<span class="{}">{}</span>', css, value)
+
+    column.__name__ = count.name
+    return admin.display(description=count.label, ordering=count.name)(column)
 
 
 @admin.register(ListingPhoto)

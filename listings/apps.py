@@ -9,6 +9,7 @@ class ListingsConfig(AppConfig):
     def ready(self):
         from django.db.backends.signals import connection_created
 
+        from listings import hooks, workbench
         from listings.aggregates import register_sqlite_median
         from listings.models import ListingPhoto
         from listings.selectors import listing_photos_visible_to
@@ -18,3 +19,6 @@ class ListingsConfig(AppConfig):
         # the embedded default runs the same single query as PostgreSQL.
         connection_created.connect(register_sqlite_median, dispatch_uid="walkup-sqlite-median")
         register_private_photos(ListingPhoto.files_prefix, listing_photos_visible_to)
+        # The agent's to-do list on the admin index starts with the listings' own.
+        hooks.register_todo_provider(workbench.expiring_listings_todo)
+        hooks.register_todo_provider(workbench.failed_photos_todo)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
@@ -20,6 +21,7 @@ from listings.costs import SellerTaxesPaidBy
 from listings.demo_photos import draw_room
 from listings.models import City, District, Listing
 from listings.services import photo_add
+from listings.workbench import expiring_within
 
 # Photos per listing in turn: many listings have none or one, a few have several.
 PHOTOS_BY_SLOT = [1, 0, 3, 0, 0, 1, 0, 0, 0, 0]
@@ -343,6 +345,7 @@ def load_listings_demo(*, seed: int = 2026, now=None) -> dict[str, int]:
     _demo_left_market_at(now)
     _demo_cost_facts(seed, now)
     _demo_buyer_savings()
+    _demo_expiring_soon(now)
     return {
         "cities": City.objects.count(),
         "listings_created": created_listings,
@@ -402,3 +405,15 @@ def _demo_buyer_savings() -> None:
         User.objects.filter(username=username, monthly_savings__isnull=True).update(
             monthly_savings=savings
         )
+
+
+def _demo_expiring_soon(now) -> None:
+    """agent1 has a flat leaving the market in three days, for the to-do list on the admin
+    index, unless one already expires within the week."""
+    listings = Listing.objects.filter(agent__username="agent1")
+    if listings.filter(expiring_within(7)).exists():
+        return
+    first = listings.active().order_by("id").first()
+    if first is not None:
+        first.confirmed_at = now - timedelta(days=settings.LISTING_EXPIRY_DAYS - 3)
+        first.save(update_fields=["confirmed_at"])

@@ -12,10 +12,14 @@ registered, in the order registered:
   (messaging: `agent_median_response_seconds`).
 - `register_price_cut_receiver`: told of a price cut on a listing on the market, inside the
   transaction that records it (favorites tells the buyers who saved the flat).
-- `register_listing_count`: a figure per listing (saves, conversations, views) annotated in the
-  listings query, for the agent's dashboard and the admin's list (insights registers them).
+- `register_listing_count`: a figure per listing annotated in the listings query, for the agent's
+  dashboard (/agent/) and workbench (the admin's listing list): favorites' `saves`, messaging's
+  `unread_conversations` (urgent: such listings come first), insights' views and conversations.
 - `register_listing_viewed_receiver`: told when someone reads a listing's page or API detail
   (insights counts the view).
+- `register_todo_provider`: what an agent has to do today, on the admin's index page (listings:
+  expiring listings and failed photos; messaging: buyers waiting for a reply). An app built later
+  (viewings to confirm) registers its own provider in its AppConfig.ready and nothing else changes.
 
 Plain calls rather than Django signals: every listener is one grep away (`register_`), runs in
 the caller's transaction, and its error is the caller's error.
@@ -23,9 +27,11 @@ the caller's transaction, and its error is the caller's error.
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import QuerySet
+from django.utils import timezone
 from rest_framework import serializers
 
 
@@ -46,6 +52,34 @@ PriceCutReceiver = Callable[..., object]  # receiver(listing=…, change=…)
 _viewer_flags: dict[str, ViewerFlag] = {}
 _detail_fields: dict[str, FieldFactory] = {}
 _price_cut_receivers: list[PriceCutReceiver] = []
+
+
+@dataclass(frozen=True)
+class TodoItem:
+    """One thing to do: what (a sentence), since when or until when, and where to do it."""
+
+    text: str
+    link: str
+    when: datetime | None = None  # how long it has waited, or when it is due
+    overdue: bool = False
+
+    @property
+    def is_ahead(self) -> bool:
+        return self.when is not None and self.when > timezone.now()
+
+
+@dataclass(frozen=True)
+class TodoGroup:
+    title: str
+    items: list[TodoItem]
+    more: int = 0  # how many more there are than shown
+    more_link: str = ""
+
+
+# provider(user) -> a TodoGroup, or None when there is nothing to do.
+TodoProvider = Callable[..., "TodoGroup | None"]
+
+_todo_providers: list[TodoProvider] = []
 
 
 def _register(registry: dict, name: str, entry) -> None:
@@ -99,6 +133,8 @@ class ListingCount:
     name: str
     label: str  # a lazy translation: the column's heading
     annotate: Callable[[QuerySet], QuerySet]  # annotate(listings): listings with `name`, an int
+    # Whether a listing with some of these needs its agent now: the workbench puts it first.
+    urgent: bool = False
 
 
 ListingViewedReceiver = Callable[..., object]  # receiver(request=…, listing=…)
@@ -107,11 +143,13 @@ _listing_counts: dict[str, ListingCount] = {}
 _listing_viewed_receivers: list[ListingViewedReceiver] = []
 
 
-def register_listing_count(name: str, annotate: Callable[[QuerySet], QuerySet], *, label) -> None:
+def register_listing_count(
+    name: str, annotate: Callable[[QuerySet], QuerySet], *, label, urgent: bool = False
+) -> None:
     """A figure per listing that an app above listings owns (favorites' saves, messaging's
     conversations, insights' views; a viewings app's viewings), annotated in the listings query
     itself, so a list of listings with every figure costs no extra query per figure."""
-    _register(_listing_counts, name, ListingCount(name, label, annotate))
+    _register(_listing_counts, name, ListingCount(name, label, annotate, urgent))
 
 
 def listing_counts() -> list[ListingCount]:
@@ -134,3 +172,15 @@ def announce_listing_viewed(*, request, listing) -> None:
     fail the page: they run before the answer is sent."""
     for receiver in _listing_viewed_receivers:
         receiver(request=request, listing=listing)
+
+
+def register_todo_provider(provider: TodoProvider) -> None:
+    """The admin index lists `provider(user)`'s group of things to do, in the order registered.
+    A provider runs a fixed number of queries, and shows only what `user` may act on."""
+    if provider not in _todo_providers:
+        _todo_providers.append(provider)
+
+
+def todo_for(user) -> list[TodoGroup]:
+    groups = (provider(user) for provider in _todo_providers)
+    return [group for group in groups if group is not None]

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "csp",
+    "import_export",
     "accounts",
     "photos",
     "listings",
@@ -477,6 +478,9 @@ NOTIFICATION_EMAIL_GATHER_SECONDS = env.int("NOTIFICATION_EMAIL_GATHER_SECONDS",
 # agent is reminded this many days before.
 LISTING_EXPIRY_DAYS = env.int("LISTING_EXPIRY_DAYS", default=30)
 LISTING_EXPIRY_REMINDER_DAYS = env.int("LISTING_EXPIRY_REMINDER_DAYS", default=5)
+# Rows in one spreadsheet an agent imports into the listings admin (listings/spreadsheet.py).
+LISTING_IMPORT_MAX_ROWS = env.int("LISTING_IMPORT_MAX_ROWS", default=500)
+LISTING_IMPORT_MAX_BYTES = env.int("LISTING_IMPORT_MAX_BYTES", default=2_000_000)
 # Saved searches one person may keep: matching runs every one of them every 2 minutes.
 SAVED_SEARCHES_PER_BUYER = env.int("SAVED_SEARCHES_PER_BUYER", default=20)
 # Saved-search alerts: daily ones are emailed together at this hour (TIME_ZONE) the next morning.

@@ -3,7 +3,17 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, IntegerField, JSONField, OuterRef, Q, QuerySet, Subquery
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    JSONField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+)
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
@@ -110,3 +120,38 @@ def existing_conversation(*, user: User, listing) -> Conversation | None:
     if not user.is_authenticated or user.is_agent:
         return None
     return Conversation.objects.filter(listing=listing, buyer=user).first()
+
+
+def with_unread_conversations(listings: QuerySet) -> QuerySet:
+    """Annotate `unread_conversations`: per listing, the conversations where a buyer's message is
+    still unread by the agent (the agent's workbench), in the same query."""
+    unread_from_buyer = Message.objects.filter(
+        conversation=OuterRef("pk"), read_at__isnull=True, sender=OuterRef("buyer")
+    )
+    conversations = (
+        Conversation.objects.filter(listing=OuterRef("pk"))
+        .filter(Exists(unread_from_buyer))
+        .order_by()
+        .values("listing")
+        .annotate(count=Count("id"))
+        .values("count")
+    )
+    return listings.annotate(
+        unread_conversations=Coalesce(Subquery(conversations, output_field=IntegerField()), 0)
+    )
+
+
+def conversations_awaiting_reply(agent: User) -> QuerySet[Conversation]:
+    """The agent's conversations whose last message is the buyer's, longest waiting first, with
+    `waiting_since` (when that message came)."""
+    last = Message.objects.filter(conversation=OuterRef("pk")).order_by("-id")
+    return (
+        Conversation.objects.filter(agent=agent)
+        .annotate(
+            last_sender_id=Subquery(last.values("sender_id")[:1]),
+            waiting_since=Subquery(last.values("sent_at")[:1]),
+        )
+        .filter(last_sender_id=F("buyer_id"))
+        .select_related("listing", "buyer")
+        .order_by("waiting_since", "id")
+    )

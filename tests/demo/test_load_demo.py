@@ -9,6 +9,7 @@ from django.core.management import call_command
 from django.test import RequestFactory
 
 from accounts.models import AgentProfile, User
+from listings import hooks
 from listings.models import City, District, Listing
 from viewings.models import Viewing, WeeklyHours
 
@@ -201,3 +202,13 @@ def test_flats_on_the_market_have_a_views_history_loaded_once(demo):
     assert rows >= Listing.objects.active().count()
     assert with_views == Listing.objects.filter(status__in=["active", "reserved"]).count()
     assert ListingDailyViews.objects.count() == rows
+
+
+def test_agent1_has_a_workbench_to_do_list(demo):
+    """The admin index shows an agent something to do: a flat expiring and buyers waiting."""
+    agent = User.objects.get(username="agent1")
+
+    titles = {group.title: len(group.items) for group in hooks.todo_for(agent)}
+
+    assert titles["Listings expiring this week"] >= 1
+    assert titles["Buyers waiting for a reply"] == 2

@@ -41,7 +41,7 @@ def test_figures_per_listing_come_from_the_daily_table_favorites_and_conversatio
 
     [row] = [row for row in agent_listings(agent=agent) if row.pk == listing.pk]
 
-    assert (row.views_7_days, row.views_30_days, row.save_count, row.conversation_count) == (
+    assert (row.views_7_days, row.views_30_days, row.saves, row.conversation_count) == (
         7,
         17,
         2,
@@ -135,7 +135,7 @@ def test_the_api_gives_the_agents_figures(api_client, agent):
     assert row["counts"] == {
         "views_7_days": 6,
         "views_30_days": 6,
-        "save_count": 1,
+        "saves": 1,
         "conversation_count": 0,
     }
     assert len(row["daily_views"]) == 30

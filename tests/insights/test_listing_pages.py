@@ -24,9 +24,9 @@ def test_the_admin_list_shows_each_listings_figures(client):
 
     page = response.content.decode()
     assert response.status_code == 200
-    assert "<span>Views, 7 days: 8</span>" in page
-    assert "<span>Saves: 1</span>" in page
-    assert "<span>Conversations: 0</span>" in page
+    assert '<td class="field-views_7_days"><span class="wb-count">8</span></td>' in page
+    assert '<td class="field-saves"><span class="wb-count">1</span></td>' in page
+    assert '<td class="field-conversation_count"><span class="wb-zero">0</span></td>' in page
 
 
 def test_the_listing_page_draws_its_price_history_beside_the_table(client):

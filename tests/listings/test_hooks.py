@@ -6,8 +6,9 @@ from django.db.models import Value
 
 from favorites.selectors import with_favorite_flag
 from favorites.services import favorites_notify_price_cut
-from listings import hooks
+from listings import hooks, workbench
 from listings.models import Listing, ListingPriceChange
+from messaging.todo import awaiting_reply_todo
 from tests.listings.factories import ListingFactory
 
 pytestmark = pytest.mark.django_db
@@ -17,6 +18,27 @@ def test_the_apps_above_register_at_start_up():
     assert [flag.name for flag in hooks.viewer_flags()] == ["is_favorite"]
     assert [name for name, _field in hooks.detail_fields()] == ["agent_median_response_seconds"]
     assert hooks._price_cut_receivers == [favorites_notify_price_cut]
+
+
+def test_the_workbench_counts_and_to_do_providers_are_registered_at_start_up():
+    counts = {count.name: count.urgent for count in hooks.listing_counts()}
+    assert counts == {
+        "unread_conversations": True,
+        "saves": False,
+        "views_7_days": False,
+        "views_30_days": False,
+        "conversation_count": False,
+    }
+    assert set(hooks._todo_providers) == {
+        workbench.expiring_listings_todo,
+        workbench.failed_photos_todo,
+        awaiting_reply_todo,
+    }
+
+
+def test_a_second_count_under_a_registered_name_is_refused():
+    with pytest.raises(ImproperlyConfigured):
+        hooks.register_listing_count("saves", lambda listings: listings, label="Saves")
 
 
 def test_registering_the_same_flag_again_is_harmless_and_another_under_its_name_is_refused():
