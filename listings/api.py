@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.shortcuts import get_object_or_404
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -23,6 +24,13 @@ from listings.serializers import (
 )
 from marketplace.pagination import KeysetPagination
 from marketplace.text_input import JSONParser
+
+
+class SearchFilterBackend(DjangoFilterBackend):
+    """The search page's filters, and like it, one listing per flat (`one_per_flat`)."""
+
+    def get_filterset_kwargs(self, request, queryset, view):
+        return {**super().get_filterset_kwargs(request, queryset, view), "one_per_flat": True}
 
 
 class ListingPagination(KeysetPagination):
@@ -67,6 +75,7 @@ class ListingViewSet(viewsets.ModelViewSet):
     queryset = Listing.objects.none()  # tells the schema generator the model; see get_queryset
     permission_classes = [IsAgentForWrites]
     filterset_class = ListingFilterSet
+    filter_backends = [SearchFilterBackend]
     pagination_class = ListingPagination
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
@@ -164,9 +173,20 @@ class ListingPhotoViewSet(viewsets.GenericViewSet):
             photos = photos.ready()
         return photos
 
+    def photos_data(self, photos, *, many=True):
+        """The photos as the API shows them; to the listing's agent, with the other listings
+        whose photos look like them (`looks_like`): one query more."""
+        items = list(photos) if many else [photos]
+        context = self.get_serializer_context()
+        if items and items[0].listing.is_managed_by(self.request.user):
+            context["lookalikes"] = selectors.photo_lookalikes_for_agent(
+                photos=items, user=self.request.user
+            )
+        return ListingPhotoSerializer(photos if many else items[0], many=many, context=context).data
+
     @extend_schema(summary="A listing's photos (its agent also sees pending and failed ones)")
     def list(self, request, listing_id):
-        return Response(self.get_serializer(self.get_queryset(), many=True).data)
+        return Response(self.photos_data(self.get_queryset()))
 
     @extend_schema(
         summary="Add a photo (the listing's agent)",
@@ -182,7 +202,7 @@ class ListingPhotoViewSet(viewsets.GenericViewSet):
             by=request.user,
             caption=upload.validated_data.get("caption", ""),
         )
-        return Response(self.get_serializer(photo).data, status=status.HTTP_201_CREATED)
+        return Response(self.photos_data(photo, many=False), status=status.HTTP_201_CREATED)
 
     @extend_schema(
         summary="Change a photo's caption, position or cover flag",
@@ -194,7 +214,7 @@ class ListingPhotoViewSet(viewsets.GenericViewSet):
         changes = PhotoUpdateSerializer(photo, data=request.data, partial=True)
         changes.is_valid(raise_exception=True)
         photo = services.photo_update(photo=photo, by=request.user, data=changes.validated_data)
-        return Response(self.get_serializer(photo).data)
+        return Response(self.photos_data(photo, many=False))
 
     @extend_schema(summary="Delete a photo and its files")
     def destroy(self, request, listing_id, pk):
@@ -213,4 +233,4 @@ class ListingPhotoViewSet(viewsets.GenericViewSet):
         photos = services.photos_reorder(
             listing=self.listing(), by=request.user, photo_ids=order.validated_data["photos"]
         )
-        return Response(self.get_serializer(photos, many=True).data)
+        return Response(self.photos_data(photos))

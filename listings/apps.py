@@ -10,11 +10,15 @@ class ListingsConfig(AppConfig):
         from django.db.backends.signals import connection_created
 
         from listings.aggregates import register_sqlite_median
-        from listings.models import ListingPhoto
-        from listings.selectors import listing_photos_visible_to
+        from listings.models import ListingPhoto, ListingProof
+        from listings.selectors import listing_photos_visible_to, listing_proofs_visible_to
+        from listings.services import listing_photo_record_lookalikes
         from photos.access import register_private_photos
+        from photos.hooks import register_hashed_receiver
 
         # SQLite has no MEDIAN aggregate; give every new SQLite connection one so
         # the embedded default runs the same single query as PostgreSQL.
         connection_created.connect(register_sqlite_median, dispatch_uid="walkup-sqlite-median")
         register_private_photos(ListingPhoto.files_prefix, listing_photos_visible_to)
+        register_private_photos(ListingProof.files_prefix, listing_proofs_visible_to)
+        register_hashed_receiver(ListingPhoto, listing_photo_record_lookalikes)
