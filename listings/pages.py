@@ -22,6 +22,8 @@ def render_listing_detail(request, listing_id: int, *, context=None, status: int
             "listing": listing,
             "manages": listing.is_managed_by(request.user),
             "city_median": market.median_price_per_m2 if market else None,
+            # The same flat from other agents: one query, only for a listing that has some.
+            "same_flat": selectors.listing_same_flat(listing),
         },
         status=status,
     )
