@@ -1,26 +1,29 @@
 from django.conf import settings
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
-from rest_framework.permissions import SAFE_METHODS, AllowAny
+from rest_framework.permissions import SAFE_METHODS, AllowAny, IsAuthenticated
 from rest_framework.response import Response
 
 from listings import selectors, services
 from listings.filters import ListingFilterSet
-from listings.models import Listing, ListingPhoto
+from listings.models import Listing, ListingPhoto, ListingProof
 from listings.permissions import IsAgentForWrites
 from listings.serializers import (
     CitySerializer,
     ListingDetailSerializer,
     ListingListSerializer,
     ListingPhotoSerializer,
+    ListingProofSerializer,
     ListingWriteSerializer,
     PhotoOrderSerializer,
     PhotoUpdateSerializer,
     PhotoUploadSerializer,
+    ProofUploadSerializer,
 )
 from marketplace.pagination import KeysetPagination
 from marketplace.text_input import JSONParser
@@ -234,3 +237,42 @@ class ListingPhotoViewSet(viewsets.GenericViewSet):
             listing=self.listing(), by=request.user, photo_ids=order.validated_data["photos"]
         )
         return Response(self.photos_data(photos))
+
+
+class ListingProofViewSet(viewsets.GenericViewSet):
+    """A listing's private proof documents: its agent adds them; its agent and the verifiers
+    see them (selectors.listing_proofs_visible_to); anyone else gets a 404."""
+
+    serializer_class = ListingProofSerializer
+    permission_classes = [IsAuthenticated]
+    pagination_class = None
+    filter_backends = []
+    queryset = ListingProof.objects.none()
+
+    def listing(self) -> Listing:
+        listing_id = self.kwargs["listing_id"]
+        if not selectors.listing_proofs_visible_to(self.request.user, listing_id):
+            raise Http404
+        return get_object_or_404(Listing, pk=listing_id)
+
+    @extend_schema(summary="A listing's proof documents (its agent and verifiers)")
+    def list(self, request, listing_id):
+        proofs = self.listing().proofs.all()
+        return Response(self.get_serializer(proofs, many=True).data)
+
+    @extend_schema(
+        summary="Add a proof document: the ownership certificate or the seller's authorisation "
+        "(the listing's agent; private, for verification)",
+        request={"multipart/form-data": ProofUploadSerializer},
+        responses={201: ListingProofSerializer},
+    )
+    def create(self, request, listing_id):
+        upload = ProofUploadSerializer(data=request.data)
+        upload.is_valid(raise_exception=True)
+        proof = services.proof_add(
+            listing=self.listing(),
+            upload=upload.validated_data["image"],
+            kind=upload.validated_data["kind"],
+            by=request.user,
+        )
+        return Response(self.get_serializer(proof).data, status=status.HTTP_201_CREATED)
