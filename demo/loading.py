@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from alerts.demo import load_demo_saved_searches
 from favorites.demo import load_favorites_demo
-from listings.demo import load_listings_demo
+from listings.demo import load_listings_demo, load_trust_demo
 
 
 @transaction.atomic
@@ -15,4 +15,7 @@ def load_demo(*, seed: int = 2026) -> dict[str, int]:
     summary = load_listings_demo(seed=seed, now=now)
     load_favorites_demo(now=now)
     load_demo_saved_searches()
+    trust = load_trust_demo()
+    summary["listings_created"] += trust["listings_created"]
+    summary["active_listings"] += trust["listings_created"]
     return summary

@@ -152,3 +152,21 @@ def test_demo_flats_off_the_market_stopped_counting_days(demo):
     assert off_market.exists()
     assert not off_market.filter(left_market_at=None).exists()
     assert all(listing.published_at < listing.left_market_at for listing in off_market)
+
+
+def test_demo_has_a_verified_listing_and_one_flat_from_two_agents(demo):
+    from listings.demo import DUPLICATE_TITLE
+    from listings.models import ListingPhotoLookalike
+
+    [verified] = Listing.objects.filter(verified_at__isnull=False)
+    assert verified.verified_by.username == "verifier"
+    assert verified.proofs.filter(status="ready").count() == 2
+    pair = list(Listing.objects.filter(title=DUPLICATE_TITLE))
+    assert len({listing.agent_id for listing in pair}) == 2
+    assert len({listing.same_flat_key for listing in pair} - {None}) == 1
+    assert ListingPhotoLookalike.objects.filter(photo__listing__in=pair).exists()
+
+    load_demo()
+
+    assert Listing.objects.filter(verified_at__isnull=False).count() == 1
+    assert Listing.objects.filter(title=DUPLICATE_TITLE).count() == 2
