@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from photos.models import PerceptuallyHashed, ProcessedPhoto
+from photos.models import PerceptuallyHashed, ProcessedPhoto, perceptual_hash_indexes
 from photos.variants import variant_payload
 
 
@@ -533,6 +533,7 @@ class ListingPhoto(PerceptuallyHashed, ProcessedPhoto):
         indexes = [
             models.Index(fields=["listing", "status", "position"], name="listing_photo_gallery"),
             models.Index(fields=["status", "created_at"], name="listing_photo_status"),
+            *perceptual_hash_indexes("listing_photo"),
         ]
 
     def __str__(self):

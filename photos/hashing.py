@@ -89,13 +89,21 @@ def lookalike_candidates(model, value: int, max_distance: int) -> RawSQL:
 
 def lookalikes(queryset: QuerySet, value: int, max_distance: int) -> list[tuple[int, int]]:
     """(photo id, distance) of the photos in `queryset` within `max_distance` bits of `value`,
-    nearest first: one indexed query for the candidates, the distance measured on those."""
+    nearest first. The candidates come from the band indexes alone, over the whole table (the
+    queryset's own filters would make the database read each candidate's row); the distance is
+    measured on those, and the few within it are then checked against `queryset`: a second
+    query only when there are any."""
+    model = queryset.model
     candidates = (
-        queryset.filter(lookalike_candidates(queryset.model, value, max_distance))
+        model._base_manager.filter(lookalike_candidates(model, value, max_distance))
         .order_by()
         .values_list("pk", "perceptual_hash")
     )
-    return nearest(candidates, value, max_distance)
+    found = nearest(candidates, value, max_distance)
+    if not found:
+        return []
+    kept = set(queryset.filter(pk__in=[pk for pk, _d in found]).values_list("pk", flat=True))
+    return [(pk, distance) for pk, distance in found if pk in kept]
 
 
 def nearest(

@@ -137,11 +137,12 @@ class PerceptuallyHashed(models.Model):
     it; documents (every ownership certificate looks like the next) have no use for it."""
 
     perceptual_hash = models.BigIntegerField(_("perceptual hash"), null=True, editable=False)
-    # The hash in four 16-bit bands, each indexed: a lookalike shares a band within a few bits.
-    hash_band_0 = models.PositiveIntegerField(null=True, editable=False, db_index=True)
-    hash_band_1 = models.PositiveIntegerField(null=True, editable=False, db_index=True)
-    hash_band_2 = models.PositiveIntegerField(null=True, editable=False, db_index=True)
-    hash_band_3 = models.PositiveIntegerField(null=True, editable=False, db_index=True)
+    # The hash in four 16-bit bands, each indexed with the hash (perceptual_hash_indexes): a
+    # lookalike shares a band within a few bits.
+    hash_band_0 = models.PositiveIntegerField(null=True, editable=False)
+    hash_band_1 = models.PositiveIntegerField(null=True, editable=False)
+    hash_band_2 = models.PositiveIntegerField(null=True, editable=False)
+    hash_band_3 = models.PositiveIntegerField(null=True, editable=False)
 
     class Meta:
         abstract = True
@@ -152,6 +153,16 @@ class PerceptuallyHashed(models.Model):
         for field, band in zip(BAND_FIELDS, hash_bands(value), strict=True):
             setattr(self, field, band)
         return ["perceptual_hash", *BAND_FIELDS]
+
+
+def perceptual_hash_indexes(prefix: str) -> list[models.Index]:
+    """The indexes a PerceptuallyHashed model lists in its Meta: each band with the whole hash,
+    so the lookup's candidates are read from the indexes alone (no row fetched per candidate:
+    30 times faster at a million photos on SQLite, bench/photo_hashes.py)."""
+    return [
+        models.Index(fields=[field, "perceptual_hash"], name=f"{prefix}_{field}")
+        for field in BAND_FIELDS
+    ]
 
 
 def photo_models() -> list[type[ProcessedPhoto]]:
