@@ -410,6 +410,7 @@ SPECTACULAR_SETTINGS = {
         "RenovationRoleEnum": "renovations.models.Role",
         "RenovationMemberRoleEnum": "renovations.models.ProjectMember.MemberRole",
         "RenovationInvitationStatusEnum": "renovations.models.Invitation.Status",
+        "ListingProofKindEnum": "listings.models.ListingProof.Kind",
     },
 }
 
