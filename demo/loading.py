@@ -6,7 +6,7 @@ from django.utils import timezone
 from alerts.demo import load_demo_saved_searches
 from favorites.demo import load_favorites_demo
 from insights.demo import load_insights_demo
-from listings.demo import load_listings_demo
+from listings.demo import load_listings_demo, load_trust_demo
 from listings.models import Listing
 from messaging.demo import load_messaging_demo
 from purchases.demo import load_purchases_demo
@@ -24,6 +24,9 @@ def load_demo(*, seed: int = 2026) -> dict[str, int]:
         summary["active_listings"] = Listing.objects.active().count()
     load_favorites_demo(now=now)
     load_demo_saved_searches()
+    trust = load_trust_demo()
+    summary["listings_created"] += trust["listings_created"]
+    summary["active_listings"] += trust["listings_created"]
     load_viewings_demo(now=now)
     load_insights_demo(now=now, seed=seed)
     load_messaging_demo(now=now)

@@ -2,6 +2,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -10,7 +11,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.functional import lazy
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -18,14 +19,18 @@ from import_export.admin import ImportExportMixin
 from import_export.formats.base_formats import CSV, XLSX
 from import_export.forms import ImportForm
 
-from listings import hooks, services, spreadsheet, workbench
+from listings import hooks, selectors, services, spreadsheet, workbench
 from listings.models import (
     City,
     District,
     Listing,
     ListingPhoto,
+    ListingPhotoLookalike,
+    ListingProof,
+    ListingToVerify,
     manages_listings,
     may_reassign_listings,
+    may_verify_listings,
 )
 from listings.templatetags.walkup import yuan
 from photos.services import photo_uploads_check
@@ -106,6 +111,26 @@ class PhotoInlineFormSet(BaseInlineFormSet):
         ]
         if len(covers) > 1:
             raise ValidationError(_("Choose one cover photo at most."))
+
+
+PROOF_FIELDS = {
+    "add_ownership_certificate": ListingProof.Kind.OWNERSHIP_CERTIFICATE,
+    "add_seller_authorisation": ListingProof.Kind.SELLER_AUTHORISATION,
+}
+
+
+def proofs_html(listing: Listing):
+    """The listing's proof documents, each a private preview (photos.access checks who sees it)."""
+    if listing.pk is None:
+        return "—"
+    proofs = list(listing.proofs.all())
+    if not proofs:
+        return _("None yet")
+    return format_html_join(
+        "",
+        "<p>{}: {}</p>",
+        ((proof.get_kind_display(), photo_preview(proof)) for proof in proofs),
+    )
 
 
 class ListingPhotoInline(admin.TabularInline):
@@ -202,6 +227,19 @@ class ListingAdminForm(forms.ModelForm):
         required=False,
         help_text=lazy(upload_limits_text, str)(),
     )
+    # Private proof for verification: seen by the agent and the verifiers only, never public.
+    add_ownership_certificate = forms.FileField(
+        label=_("Add a photo of the ownership certificate"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": PHOTO_ACCEPT}),
+        help_text=_("Private: only you and Walkup's verifiers see it."),
+    )
+    add_seller_authorisation = forms.FileField(
+        label=_("Add a photo of the seller's authorisation"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": PHOTO_ACCEPT}),
+        help_text=_("Private: only you and Walkup's verifiers see it."),
+    )
 
     class Meta:
         model = Listing
@@ -272,6 +310,8 @@ class ListingAdmin(ImportExportMixin, admin.ModelAdmin):
         "expires_on",
         "created_at",
         "updated_at",
+        "verification",
+        "proof_documents",
     ]
     actions = [
         _status_action(Listing.Status.ACTIVE, _("Publish the selected listings")),
@@ -289,21 +329,31 @@ class ListingAdmin(ImportExportMixin, admin.ModelAdmin):
             _("Size and floor"),
             {"fields": ["area_m2", "rooms", "floor", "total_floors", "has_elevator", "year_built"]},
         ),
-        (_("Heating"), {"fields": ["heating", "heating_fee_per_m2"]}),
-        (_("Property fee"), {"fields": ["property_fee_per_m2_month"]}),
+        (_("Heating"), {"fields": ["heating", "heating_fee_per_m2", "property_fee_per_m2_month"]}),
+        (_("Condition"), {"fields": ["condition"]}),
+        (_("Price"), {"fields": ["price"]}),
         (
             _("Papers and the seller's taxes"),
             {
                 "fields": [
                     "has_ownership_certificate",
+                    "verification",
                     "seller_taxes_paid_by",
                     "seller_owned_since",
                     "seller_only_home",
                 ]
             },
         ),
-        (_("Condition"), {"fields": ["condition", "has_ownership_certificate"]}),
-        (_("Price"), {"fields": ["price"]}),
+        (
+            _("Proof for verification"),
+            {
+                "fields": [
+                    "proof_documents",
+                    "add_ownership_certificate",
+                    "add_seller_authorisation",
+                ]
+            },
+        ),
         (_("Photos"), {"fields": ["add_photos"]}),
         (_("Title and description"), {"fields": ["title", "description", "status"]}),
     ]
@@ -424,6 +474,31 @@ class ListingAdmin(ImportExportMixin, admin.ModelAdmin):
         return (
             fields if may_reassign_listings(request.user) else [f for f in fields if f != "agent"]
         )
+
+    # --- verification and lookalike photos ---
+    @admin.display(description=_("Verified"))
+    def verification(self, listing):
+        return verification_text(listing)
+
+    @admin.display(description=_("Proof documents"))
+    def proof_documents(self, listing):
+        return proofs_html(listing)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        listing = self.get_object(request, object_id)
+        if listing is not None and request.method == "GET":
+            lookalikes = selectors.photo_lookalikes_for_agent(
+                photos=list(listing.photos.all()), user=request.user
+            )
+            for listing_ids in lookalikes.values():
+                for listing_id in listing_ids:
+                    self.message_user(
+                        request,
+                        _("This photo looks like one on listing %(number)d.")
+                        % {"number": listing_id},
+                        messages.WARNING,
+                    )
+        return super().change_view(request, object_id, form_url, extra_context)
 
     # --- freshness ---
     @admin.display(description=_("Expires on"), ordering="confirmed_at")
@@ -586,6 +661,15 @@ class ListingAdmin(ImportExportMixin, admin.ModelAdmin):
             else:
                 for duplicate in added.duplicates:
                     self.message_user(request, duplicate, messages.WARNING)
+        for field, kind in PROOF_FIELDS.items():
+            upload = form.cleaned_data.get(field)
+            if upload:
+                try:
+                    services.proof_add(
+                        listing=form.instance, upload=upload, kind=kind, by=request.user
+                    )
+                except ValidationError as error:
+                    self.message_user(request, " ".join(error.messages), messages.WARNING)
 
     def save_model(self, request, obj, form, change):
         # The form has validated; the services do the writing, as for the API.
@@ -678,3 +762,161 @@ class ListingPhotoAdmin(admin.ModelAdmin):
         self.message_user(
             request, _("%(count)d photos queued again.") % {"count": len(photos)}, messages.SUCCESS
         )
+
+
+def verification_text(listing: Listing) -> str:
+    if not listing.is_verified:
+        return _("Not verified")
+    return _("Verified on %(date)s by %(who)s") % {
+        "date": date_format(timezone.localtime(listing.verified_at), "DATE_FORMAT"),
+        "who": listing.verified_by.get_username() if listing.verified_by else "—",
+    }
+
+
+class VerifierOnly:
+    """What only verifiers (staff superusers or the "Verifiers" group) see: one rule,
+    `may_verify_listings`, whatever the Django permissions say."""
+
+    def has_module_permission(self, request):
+        return may_verify_listings(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return may_verify_listings(request.user)
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ListingToVerify)
+class VerificationAdmin(VerifierOnly, admin.ModelAdmin):
+    """Verifiers compare the proofs with the listing's facts and mark it verified (or not)."""
+
+    list_display = [
+        "title",
+        "agent",
+        "city",
+        "district",
+        "community_name",
+        "floor",
+        "area_m2",
+        "proofs_ready",
+        "verification",
+    ]
+    list_filter = [("verified_at", admin.EmptyFieldListFilter), "city"]
+    search_fields = ["title", "community_name", "street_address"]
+    list_select_related = ["city", "district", "agent", "verified_by"]
+    fields = [
+        "title",
+        "agent",
+        "city",
+        "district",
+        "community_name",
+        "street_address",
+        "floor",
+        "total_floors",
+        "area_m2",
+        "price",
+        "verification",
+        "proof_documents",
+    ]
+    readonly_fields = fields
+    actions = ["verify", "unverify"]
+
+    def get_queryset(self, request):
+        ready = ListingProof.objects.filter(
+            listing=models.OuterRef("pk"), status=ListingProof.Status.READY
+        )
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(proofs_ready=models.Exists(ready))
+            .filter(models.Exists(ListingProof.objects.filter(listing=models.OuterRef("pk"))))
+        )
+
+    def has_verify_permission(self, request):
+        return may_verify_listings(request.user)
+
+    @admin.display(description=_("Proof documents"))
+    def proof_documents(self, listing):
+        return proofs_html(listing)
+
+    @admin.display(description=_("Proof ready"), boolean=True)
+    def proofs_ready(self, listing):
+        return listing.proofs_ready
+
+    @admin.display(description=_("Verified"))
+    def verification(self, listing):
+        return verification_text(listing)
+
+    @admin.action(description=_("Mark the selected listings verified"), permissions=["verify"])
+    def verify(self, request, queryset):
+        self._each(request, queryset, services.listing_verify, _("%(count)d listings verified."))
+
+    @admin.action(description=_("Remove the verified mark"), permissions=["verify"])
+    def unverify(self, request, queryset):
+        self._each(
+            request, queryset, services.listing_unverify, _("%(count)d listings unverified.")
+        )
+
+    def _each(self, request, queryset, service, done):
+        count = 0
+        for listing in queryset:
+            try:
+                service(listing=listing, by=request.user)
+                count += 1
+            except ValidationError as error:
+                self.message_user(request, f"{listing}: {' '.join(error.messages)}", messages.ERROR)
+        if count:
+            self.message_user(request, done % {"count": count}, messages.SUCCESS)
+
+
+def listing_facts(listing: Listing) -> str:
+    return format_html(
+        '<a href="{}">{} #{}</a><br>{} · {} · {}/{} · {} m²<br>{}',
+        listing.get_absolute_url(),
+        listing.title,
+        listing.pk,
+        listing.city,
+        listing.community_name or "—",
+        listing.floor,
+        listing.total_floors,
+        listing.area_m2,
+        listing.agent.display_name,
+    )
+
+
+@admin.register(ListingPhotoLookalike)
+class PossibleDuplicateAdmin(VerifierOnly, admin.ModelAdmin):
+    """Photos that look like a photo on another listing, both listings side by side."""
+
+    list_display = ["new_photo", "new_listing", "old_photo", "old_listing", "distance", "found_at"]
+    list_select_related = [
+        "photo__listing__city",
+        "photo__listing__agent",
+        "other__listing__city",
+        "other__listing__agent",
+    ]
+    list_filter = ["found_at"]
+    ordering = ["-found_at", "-id"]
+
+    @admin.display(description=_("New photo"))
+    def new_photo(self, lookalike):
+        return photo_preview(lookalike.photo)
+
+    @admin.display(description=_("Its listing"))
+    def new_listing(self, lookalike):
+        return listing_facts(lookalike.photo.listing)
+
+    @admin.display(description=_("Looks like"))
+    def old_photo(self, lookalike):
+        return photo_preview(lookalike.other)
+
+    @admin.display(description=_("On listing"))
+    def old_listing(self, lookalike):
+        return listing_facts(lookalike.other.listing)

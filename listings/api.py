@@ -1,29 +1,40 @@
 from django.conf import settings
+from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
-from rest_framework.permissions import SAFE_METHODS, AllowAny
+from rest_framework.permissions import SAFE_METHODS, AllowAny, IsAuthenticated
 from rest_framework.response import Response
 
 from listings import hooks, selectors, services
 from listings.filters import ListingFilterSet
-from listings.models import Listing, ListingPhoto
+from listings.models import Listing, ListingPhoto, ListingProof
 from listings.permissions import IsAgentForWrites
 from listings.serializers import (
     CitySerializer,
     ListingDetailSerializer,
     ListingListSerializer,
     ListingPhotoSerializer,
+    ListingProofSerializer,
     ListingWriteSerializer,
     PhotoOrderSerializer,
     PhotoUpdateSerializer,
     PhotoUploadSerializer,
+    ProofUploadSerializer,
     TotalCostQuerySerializer,
 )
 from marketplace.pagination import KeysetPagination
 from marketplace.text_input import JSONParser
+
+
+class SearchFilterBackend(DjangoFilterBackend):
+    """The search page's filters, and like it, one listing per flat (`one_per_flat`)."""
+
+    def get_filterset_kwargs(self, request, queryset, view):
+        return {**super().get_filterset_kwargs(request, queryset, view), "one_per_flat": True}
 
 
 class ListingPagination(KeysetPagination):
@@ -72,6 +83,7 @@ class ListingViewSet(viewsets.ModelViewSet):
     queryset = Listing.objects.none()  # tells the schema generator the model; see get_queryset
     permission_classes = [IsAgentForWrites]
     filterset_class = ListingFilterSet
+    filter_backends = [SearchFilterBackend]
     pagination_class = ListingPagination
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
@@ -177,9 +189,20 @@ class ListingPhotoViewSet(viewsets.GenericViewSet):
             photos = photos.ready()
         return photos
 
+    def photos_data(self, photos, *, many=True):
+        """The photos as the API shows them; to the listing's agent, with the other listings
+        whose photos look like them (`looks_like`): one query more."""
+        items = list(photos) if many else [photos]
+        context = self.get_serializer_context()
+        if items and items[0].listing.is_managed_by(self.request.user):
+            context["lookalikes"] = selectors.photo_lookalikes_for_agent(
+                photos=items, user=self.request.user
+            )
+        return ListingPhotoSerializer(photos if many else items[0], many=many, context=context).data
+
     @extend_schema(summary="A listing's photos (its agent also sees pending and failed ones)")
     def list(self, request, listing_id):
-        return Response(self.get_serializer(self.get_queryset(), many=True).data)
+        return Response(self.photos_data(self.get_queryset()))
 
     @extend_schema(
         summary="Add a photo (the listing's agent)",
@@ -195,7 +218,7 @@ class ListingPhotoViewSet(viewsets.GenericViewSet):
             by=request.user,
             caption=upload.validated_data.get("caption", ""),
         )
-        return Response(self.get_serializer(photo).data, status=status.HTTP_201_CREATED)
+        return Response(self.photos_data(photo, many=False), status=status.HTTP_201_CREATED)
 
     @extend_schema(
         summary="Change a photo's caption, position or cover flag",
@@ -207,7 +230,7 @@ class ListingPhotoViewSet(viewsets.GenericViewSet):
         changes = PhotoUpdateSerializer(photo, data=request.data, partial=True)
         changes.is_valid(raise_exception=True)
         photo = services.photo_update(photo=photo, by=request.user, data=changes.validated_data)
-        return Response(self.get_serializer(photo).data)
+        return Response(self.photos_data(photo, many=False))
 
     @extend_schema(summary="Delete a photo and its files")
     def destroy(self, request, listing_id, pk):
@@ -226,4 +249,43 @@ class ListingPhotoViewSet(viewsets.GenericViewSet):
         photos = services.photos_reorder(
             listing=self.listing(), by=request.user, photo_ids=order.validated_data["photos"]
         )
-        return Response(self.get_serializer(photos, many=True).data)
+        return Response(self.photos_data(photos))
+
+
+class ListingProofViewSet(viewsets.GenericViewSet):
+    """A listing's private proof documents: its agent adds them; its agent and the verifiers
+    see them (selectors.listing_proofs_visible_to); anyone else gets a 404."""
+
+    serializer_class = ListingProofSerializer
+    permission_classes = [IsAuthenticated]
+    pagination_class = None
+    filter_backends = []
+    queryset = ListingProof.objects.none()
+
+    def listing(self) -> Listing:
+        listing_id = self.kwargs["listing_id"]
+        if not selectors.listing_proofs_visible_to(self.request.user, listing_id):
+            raise Http404
+        return get_object_or_404(Listing, pk=listing_id)
+
+    @extend_schema(summary="A listing's proof documents (its agent and verifiers)")
+    def list(self, request, listing_id):
+        proofs = self.listing().proofs.all()
+        return Response(self.get_serializer(proofs, many=True).data)
+
+    @extend_schema(
+        summary="Add a proof document: the ownership certificate or the seller's authorisation "
+        "(the listing's agent; private, for verification)",
+        request={"multipart/form-data": ProofUploadSerializer},
+        responses={201: ListingProofSerializer},
+    )
+    def create(self, request, listing_id):
+        upload = ProofUploadSerializer(data=request.data)
+        upload.is_valid(raise_exception=True)
+        proof = services.proof_add(
+            listing=self.listing(),
+            upload=upload.validated_data["image"],
+            kind=upload.validated_data["kind"],
+            by=request.user,
+        )
+        return Response(self.get_serializer(proof).data, status=status.HTTP_201_CREATED)

@@ -9,19 +9,23 @@ import random
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from io import BytesIO
 
 from django.conf import settings
+from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
+from PIL import Image, ImageDraw
 
 from accounts.models import AgentProfile, User
 from accounts.services import user_make_agent
 from listings.costs import SellerTaxesPaidBy
 from listings.demo_photos import draw_room
-from listings.models import City, District, Listing
-from listings.services import photo_add
+from listings.models import VERIFIERS_GROUP, City, District, Listing, ListingProof
+from listings.services import listing_create, listing_verify, photo_add, proof_add
 from listings.workbench import expiring_within
+from photos import pipeline as photo_pipeline
 
 # Photos per listing in turn: many listings have none or one, a few have several.
 PHOTOS_BY_SLOT = [1, 0, 3, 0, 0, 1, 0, 0, 0, 0]
@@ -417,3 +421,84 @@ def _demo_expiring_soon(now) -> None:
     if first is not None:
         first.confirmed_at = now - timedelta(days=settings.LISTING_EXPIRY_DAYS - 3)
         first.save(update_fields=["confirmed_at"])
+
+
+# --- trust (issue 13): a verified listing, the same flat from two agents ------------------------
+
+VERIFIER = ("verifier", "核验", "赵")
+DUPLICATE_TITLE = "同一套房 · 南山花园 5楼 Same flat, two agents"
+
+
+def _document(title: str, seed: int) -> bytes:
+    """A picture of a paper document: a header, lines of text-like strokes, a red seal."""
+    rng = random.Random(seed)
+    image = Image.new("RGB", (900, 1200), (246, 243, 234))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle([60, 60, 840, 1140], outline=(120, 90, 60), width=6)
+    draw.text((120, 110), title, fill=(40, 40, 40))
+    for line in range(20):
+        y = 220 + line * 42
+        draw.line([120, y, 120 + rng.randint(380, 700), y], fill=(70, 70, 70), width=5)
+    draw.ellipse([560, 880, 780, 1100], outline=(200, 30, 30), width=10)
+    buffer = BytesIO()
+    image.save(buffer, "JPEG", quality=85)
+    return buffer.getvalue()
+
+
+def _process_now(photo) -> None:
+    """Demo only: process in this transaction (the queued task finds nothing left to do)."""
+    photo_pipeline.photo_process(model=type(photo), photo_id=photo.pk)
+
+
+def load_trust_demo() -> dict[str, int]:
+    """A verifier, a verified listing with its two proofs, and the same flat listed by two
+    agents with the same photo (found by its perceptual hash, shown once in search)."""
+    verifier, _ = _user(*VERIFIER, is_staff=True, email="verifier@walkup.example")
+    verifier.groups.add(Group.objects.get_or_create(name=VERIFIERS_GROUP)[0])
+
+    if not Listing.objects.filter(verified_at__isnull=False).exists():
+        listing = Listing.objects.active().filter(agent__username="agent1").order_by("pk").first()
+        if listing is not None:
+            for kind, title in (
+                (ListingProof.Kind.OWNERSHIP_CERTIFICATE, "Ownership certificate"),
+                (ListingProof.Kind.SELLER_AUTHORISATION, "Seller's authorisation"),
+            ):
+                upload = SimpleUploadedFile(
+                    f"{kind}.jpg", _document(title, listing.pk), "image/jpeg"
+                )
+                proof = proof_add(listing=listing, upload=upload, kind=kind, by=listing.agent)
+                _process_now(proof)
+            listing_verify(listing=listing, by=verifier)
+
+    created = 0
+    if not Listing.objects.filter(title=DUPLICATE_TITLE).exists():
+        hegang = City.objects.get(slug="hegang")
+        district = hegang.districts.get(name="Nanshan")
+        room = draw_room(random.Random(1313))
+        for username, price, area in (("agent2", 43_000, "61.00"), ("agent3", 41_500, "60.40")):
+            agent = User.objects.get(username=username)
+            listing = listing_create(
+                by=agent,
+                data={
+                    "city": hegang,
+                    "district": district,
+                    "title": DUPLICATE_TITLE,
+                    "description": "两位经纪人都在卖这套房。 Two agents list this flat.",
+                    "community_name": "南山花园",
+                    "street_address": "南山路 8号",
+                    "price": price,
+                    "area_m2": Decimal(area),
+                    "rooms": 2,
+                    "floor": 5,
+                    "total_floors": 6,
+                    "status": Listing.Status.ACTIVE,
+                },
+            )
+            upload = SimpleUploadedFile("living-room.jpg", room, "image/jpeg")
+            _process_now(photo_add(listing=listing, upload=upload, by=agent))
+            created += 1
+    return {
+        "listings_created": created,
+        "verified_listings": Listing.objects.filter(verified_at__isnull=False).count(),
+        "same_flat_listings": Listing.objects.filter(same_flat_key__isnull=False).count(),
+    }

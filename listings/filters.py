@@ -132,6 +132,12 @@ class ListingFilterSet(filters.FilterSet):
     condition = filters.ChoiceFilter(
         label=_("Condition"), choices=Listing.Condition.choices, empty_label=_("Any")
     )
+    verified = filters.ChoiceFilter(
+        label=_("Verified"),
+        choices=BOOLEAN_CHOICES,
+        method="filter_verified",
+        empty_label=_("Any"),
+    )
     ordering = filters.ChoiceFilter(
         label=_("Sort by"),
         choices=ORDERING_CHOICES,
@@ -143,6 +149,12 @@ class ListingFilterSet(filters.FilterSet):
         model = Listing
         fields = []
         form = ListingSearchForm
+
+    def __init__(self, *args, one_per_flat: bool = False, **kwargs):
+        # The search page and the API list show a flat listed by several agents once; saved
+        # searches' matching does not (each listing is news to whom it matches).
+        self.one_per_flat = one_per_flat
+        super().__init__(*args, **kwargs)
 
     def get_form_class(self):
         # django-filter builds a new form class with new fields for every filter set (~3 ms);
@@ -166,7 +178,7 @@ class ListingFilterSet(filters.FilterSet):
         queryset = super().filter_queryset(queryset)
         if not self.form.cleaned_data.get("ordering"):
             queryset = self.filter_ordering(queryset, "ordering", DEFAULT_ORDERING)
-        return queryset
+        return queryset.one_per_flat() if self.one_per_flat else queryset
 
     def filter_words(self, queryset, name, value):
         for word in value.split()[:MAX_QUERY_WORDS]:
@@ -180,6 +192,10 @@ class ListingFilterSet(filters.FilterSet):
     @extend_schema_field({"type": "string", "enum": [value for value, _label in BOOLEAN_CHOICES]})
     def filter_has_elevator(self, queryset, name, value):
         return queryset.filter(has_elevator=value == "true")
+
+    @extend_schema_field({"type": "string", "enum": [value for value, _label in BOOLEAN_CHOICES]})
+    def filter_verified(self, queryset, name, value):
+        return queryset.filter(verified_at__isnull=value != "true")
 
     def filter_ordering(self, queryset, name, value):
         # The id breaks ties so every ordering is total: keyset pagination needs it.

@@ -12,7 +12,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from listings.costs import DEFAULT_HOME, SellerTaxesPaidBy, total_cost_expression
-from photos.models import ProcessedPhoto
+from photos.models import PerceptuallyHashed, ProcessedPhoto, perceptual_hash_indexes
 from photos.variants import variant_payload
 
 
@@ -94,6 +94,8 @@ CARD_FIELDS = [
     "agent__last_name",
     "agent__agent_profile__agency_name",
     "agent__agent_profile__verified",
+    "verified_at",
+    "same_flat_key",
 ]
 
 
@@ -105,6 +107,17 @@ def manages_listings(user) -> bool:
     """Whether the user manages listings at all: an agent their own, a superuser every one. An
     agent who leaves (accounts.services.user_revoke_agent) keeps their listings but manages none."""
     return bool(user.is_authenticated and user.is_active and (user.is_superuser or user.is_agent))
+
+
+VERIFIERS_GROUP = "Verifiers"
+
+
+def may_verify_listings(user) -> bool:
+    """Whether the user checks listings' proofs and marks them verified: staff who are
+    superusers or in the "Verifiers" group (made by a data migration; add people in the admin)."""
+    if not (user.is_authenticated and user.is_active and user.is_staff):
+        return False
+    return user.is_superuser or user.groups.filter(name=VERIFIERS_GROUP).exists()
 
 
 def may_reassign_listings(user) -> bool:
@@ -146,7 +159,42 @@ class ListingQuerySet(models.QuerySet):
 
     def for_cards(self):
         """Just what a search card or list result shows: no descriptions, no password hashes."""
-        return self.with_card_relations().only(*CARD_FIELDS).with_cover().with_price_cut_mark()
+        return (
+            self.with_card_relations()
+            .only(*CARD_FIELDS)
+            .with_cover()
+            .with_price_cut_mark()
+            .with_other_agents()
+        )
+
+    # --- the same flat listed by several agents ---
+
+    def with_other_agents(self):
+        """Annotate `other_agents`: how many other agents have the same flat on the market
+        (`same_flat_key`), in the same query."""
+        others = (
+            Listing.objects.active()
+            .filter(same_flat_key=OuterRef("same_flat_key"))
+            .exclude(agent=OuterRef("agent"))
+            .order_by()
+            .values("same_flat_key")
+            .annotate(agents=models.Count("agent", distinct=True))
+            .values("agents")
+        )
+        return self.annotate(
+            other_agents=Coalesce(
+                Subquery(others, output_field=models.IntegerField()), models.Value(0)
+            )
+        )
+
+    def one_per_flat(self):
+        """Keep one listing of each flat listed by several agents: the cheapest of its listings
+        in this very queryset (the lowest id among equal prices), so the search shows the best
+        price a buyer can get for the flat and a filter never hides the flat while one of its
+        listings matches. A correlated subquery: no extra query whatever the page size."""
+        ahead = Q(price__lt=OuterRef("price")) | Q(price=OuterRef("price"), pk__lt=OuterRef("pk"))
+        cheaper_same_flat = self.order_by().filter(ahead, same_flat_key=OuterRef("same_flat_key"))
+        return self.filter(Q(same_flat_key__isnull=True) | ~models.Exists(cheaper_same_flat))
 
     def with_gallery(self):
         """Prefetch the ready photos, in order, as `ready_photos`: one query for the gallery."""
@@ -339,6 +387,23 @@ class Listing(models.Model):
     )
     # The confirmed_at the agent was last reminded about: one reminder per confirmation.
     expiry_reminded_for = models.DateTimeField(null=True, blank=True, editable=False)
+    # --- verification: set by a verifier (services.listing_verify), cleared by the listing
+    # service when the area, floor or address changes ---
+    verified_at = models.DateTimeField(_("verified at"), null=True, blank=True, editable=False)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("verified by"),
+    )
+    # The same flat listed by several agents (services.listing_photo_record_lookalikes): the id
+    # of one listing of the group, shared by all; search shows one listing per group.
+    same_flat_key = models.BigIntegerField(
+        _("same flat as listing"), null=True, blank=True, editable=False, db_index=True
+    )
 
     objects = ListingQuerySet.as_manager()
 
@@ -434,6 +499,10 @@ class Listing(models.Model):
         return manages_listings(user) and (user.is_superuser or self.agent_id == user.pk)
 
     @property
+    def is_verified(self) -> bool:
+        return self.verified_at is not None
+
+    @property
     def is_for_sale(self) -> bool:
         """On the market and open to offers: buyers can ask about it, a price cut is news."""
         return self.status == self.Status.ACTIVE
@@ -471,7 +540,7 @@ class Listing(models.Model):
         return max(0, (until - self.published_at).days)
 
 
-class ListingPhoto(ProcessedPhoto):
+class ListingPhoto(PerceptuallyHashed, ProcessedPhoto):
     files_prefix = "listings"
     files_object = "listing"
     received_field = "created_at"
@@ -501,6 +570,7 @@ class ListingPhoto(ProcessedPhoto):
         indexes = [
             models.Index(fields=["listing", "status", "position"], name="listing_photo_gallery"),
             models.Index(fields=["status", "created_at"], name="listing_photo_status"),
+            *perceptual_hash_indexes("listing_photo"),
         ]
 
     def __str__(self):
@@ -511,6 +581,80 @@ class ListingPhoto(ProcessedPhoto):
         """A listing's photos are public once it has been published, as its page is
         (`Listing.photos_are_public`); a draft's are private to its agent."""
         return Q(listing__in=Listing.objects.once_published().values("pk"))
+
+
+class ListingPhotoLookalike(models.Model):
+    """A photo that looks like an earlier one on another listing (photos.hashing): a relisted
+    flat or a borrowed photo. Found when the photo is hashed; staff review them in the admin."""
+
+    photo = models.ForeignKey(
+        ListingPhoto, on_delete=models.CASCADE, related_name="lookalikes", verbose_name=_("photo")
+    )
+    other = models.ForeignKey(
+        ListingPhoto,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("looks like"),
+    )
+    distance = models.PositiveSmallIntegerField(_("differing bits (of 64)"))
+    found_at = models.DateTimeField(_("found at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-found_at", "-id"]
+        verbose_name = _("possible duplicate photo")
+        verbose_name_plural = _("possible duplicates")
+        constraints = [
+            models.UniqueConstraint(fields=["photo", "other"], name="listing_photo_lookalike_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.photo_id} ~ {self.other_id}"
+
+
+class ListingToVerify(Listing):
+    """Listings as verifiers see them in the admin (listings.admin.VerificationAdmin)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("listing to verify")
+        verbose_name_plural = _("listings to verify")
+
+
+class ListingProof(ProcessedPhoto):
+    """A private document proving a listing: never public, seen by its agent and verifiers."""
+
+    files_prefix = "proofs"
+    files_object = "listing"
+    received_field = "created_at"
+
+    class Kind(models.TextChoices):
+        OWNERSHIP_CERTIFICATE = "ownership_certificate", _("Ownership certificate")
+        SELLER_AUTHORISATION = "seller_authorisation", _("Seller's authorisation")
+
+    listing = models.ForeignKey(
+        Listing, on_delete=models.CASCADE, related_name="proofs", verbose_name=_("listing")
+    )
+    kind = models.CharField(_("document"), max_length=30, choices=Kind.choices)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["kind", "-created_at", "-id"]
+        verbose_name = _("proof document")
+        verbose_name_plural = _("proof documents")
+        indexes = [
+            models.Index(fields=["listing", "kind"], name="listing_proof_listing_kind"),
+            models.Index(fields=["status", "created_at"], name="listing_proof_status"),
+        ]
+
+    def __str__(self):
+        return self.get_kind_display()
 
 
 # --- price history ------------------------------------------------------------------------

@@ -33,6 +33,8 @@ def render_listing_detail(
             "city_median": market.median_price_per_m2 if market else None,
             "total_cost": total_cost,
             "total_cost_form": cost_form,
+            # The same flat from other agents: one query, only for a listing that has some.
+            "same_flat": selectors.listing_same_flat(listing),
         },
         status=status,
     )

@@ -9,7 +9,7 @@ from django.http import Http404
 from listings import costs, hooks
 from listings.aggregates import Median
 from listings.filters import ListingFilterSet
-from listings.models import City, Listing
+from listings.models import City, Listing, ListingPhotoLookalike, may_verify_listings
 
 CITY_STATS_CACHE_KEY = "listings:city-market-stats:v1"
 
@@ -73,9 +73,10 @@ def listing_search(*, params, user=None) -> ListingFilterSet:
     """Public search over active listings; the caller reads `.qs`, `.form` and `.errors`.
 
     The filter set is always bound, so no parameters at all is a valid search for everything.
-    With a user, each card also carries the viewer flags (hooks), in the same query.
+    With a user, each card also carries the viewer flags (hooks), in the same query. A flat
+    listed by several agents shows once (`one_per_flat`).
     """
-    return ListingFilterSet(params, queryset=listing_cards(user=user).active())
+    return ListingFilterSet(params, queryset=listing_cards(user=user).active(), one_per_flat=True)
 
 
 def listing_newest(*, limit: int = 6, user=None) -> list[Listing]:
@@ -90,8 +91,50 @@ def listing_cards(*, user=None):
 
 def listing_photos_visible_to(user, listing_id: int) -> bool:
     """Whether the user may see this listing's private photo files (photos.access): whoever may
-    see the listing, so a just-published listing's photos work before they are moved."""
-    return Listing.objects.visible_to(user).filter(pk=listing_id).exists()
+    see the listing, so a just-published listing's photos work before they are moved; and the
+    verifiers, who compare a draft's photos with others' in the possible duplicates."""
+    if Listing.objects.visible_to(user).filter(pk=listing_id).exists():
+        return True
+    return may_verify_listings(user)
+
+
+def listing_proofs_visible_to(user, listing_id: int) -> bool:
+    """Who may see a listing's proof documents (photos.access): whoever manages the listing (its
+    agent, a superuser) and the verifiers; nobody else, whatever the listing's status."""
+    if may_verify_listings(user):
+        return True
+    return Listing.objects.managed_by(user).filter(pk=listing_id).exists()
+
+
+def listing_same_flat(listing: Listing) -> list[Listing]:
+    """The other listings on the market of the same flat (by other agents), cheapest first,
+    with their agents: one query."""
+    if listing.same_flat_key is None:
+        return []
+    return list(
+        Listing.objects.active()
+        .filter(same_flat_key=listing.same_flat_key)
+        .exclude(pk=listing.pk)
+        .exclude(agent_id=listing.agent_id)
+        .select_related("agent__agent_profile")
+        .order_by("price", "pk")
+    )
+
+
+def photo_lookalikes_for_agent(*, photos, user) -> dict[int, list[int]]:
+    """For each of these photos, the other listings (that the user may see) with a photo that
+    looks like it: {photo id: [listing id, ...]}, in one query."""
+    rows = (
+        ListingPhotoLookalike.objects.filter(photo__in=[photo.pk for photo in photos])
+        .filter(other__listing__in=Listing.objects.visible_to(user).values("pk"))
+        .order_by("distance", "other__listing_id")
+        .values_list("photo_id", "other__listing_id")
+    )
+    found: dict[int, list[int]] = {}
+    for photo_id, listing_id in rows:
+        if listing_id not in found.setdefault(photo_id, []):
+            found[photo_id].append(listing_id)
+    return found
 
 
 def listing_for_viewer(*, listing_id: int, user) -> Listing:
@@ -111,6 +154,7 @@ def listing_detail_queryset(*, user):
         .with_cover()
         .with_price_cut_mark()
         .with_price_history()
+        .with_other_agents()
     )
     return hooks.with_viewer_flags(listings, user=user)
 

@@ -1,10 +1,18 @@
 from django.utils.functional import cached_property, lazy
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from listings import hooks, selectors
 from listings.costs import DEFAULT_HOME, Home
-from listings.models import City, District, Listing, ListingPhoto, ListingPriceChange
+from listings.models import (
+    City,
+    District,
+    Listing,
+    ListingPhoto,
+    ListingPriceChange,
+    ListingProof,
+)
 from listings.services import EDITABLE_FIELDS
 from photos.serializers import ProcessedPhotoSerializer, VariantSerializer, absolute_variant
 from photos.validation import upload_limits_text
@@ -65,7 +73,41 @@ class AgentSummarySerializer(serializers.Serializer):
         return bool(profile and profile.verified)
 
 
+class PhotoLookalikeSerializer(serializers.Serializer):
+    listing = serializers.IntegerField()
+    message = serializers.CharField()
+
+
+class ProofUploadSerializer(serializers.Serializer):
+    image = serializers.FileField(help_text=lazy(upload_limits_text, str)())
+    kind = serializers.ChoiceField(choices=ListingProof.Kind.choices)
+
+
+class ListingProofSerializer(ProcessedPhotoSerializer):
+    class Meta:
+        model = ListingProof
+        fields = ["id", "kind", "status", "failure_reason", "created_at", "variants"]
+        read_only_fields = fields
+
+
 class ListingPhotoSerializer(ProcessedPhotoSerializer):
+    looks_like = serializers.SerializerMethodField(
+        help_text="For the listing's agent: the other listings with a photo that looks like this "
+        "one (a relisted flat or a borrowed photo), nearest first."
+    )
+
+    @extend_schema_field(PhotoLookalikeSerializer(many=True))
+    def get_looks_like(self, photo):
+        listing_ids = self.context.get("lookalikes", {}).get(photo.pk, [])
+        return [
+            {
+                "listing": listing_id,
+                "message": _("This photo looks like one on listing %(number)d.")
+                % {"number": listing_id},
+            }
+            for listing_id in listing_ids
+        ]
+
     class Meta:
         model = ListingPhoto
         fields = [
@@ -79,6 +121,7 @@ class ListingPhotoSerializer(ProcessedPhotoSerializer):
             "height",
             "created_at",
             "variants",
+            "looks_like",
         ]
         read_only_fields = fields
 
@@ -110,6 +153,16 @@ class ListingListSerializer(serializers.ModelSerializer):
         default=False,
         help_text="The latest price change, within the last 14 days, was a cut.",
     )
+    verified = serializers.BooleanField(
+        source="is_verified",
+        read_only=True,
+        help_text="Staff checked the ownership certificate and the seller's authorisation.",
+    )
+    other_agents = serializers.IntegerField(
+        read_only=True,
+        default=0,
+        help_text="How many other agents have the same flat on the market (shown once in search).",
+    )
 
     class Meta:
         model = Listing
@@ -133,6 +186,8 @@ class ListingListSerializer(serializers.ModelSerializer):
             "agent",
             "cover",
             "price_cut_recently",
+            "verified",
+            "other_agents",
         ]
         read_only_fields = fields
 
@@ -174,6 +229,8 @@ class ListingListSerializer(serializers.ModelSerializer):
             },
             "cover": absolute_variant(self.context.get("request"), listing.cover_thumbnail),
             "price_cut_recently": bool(getattr(listing, "price_cut_recently", False)),
+            "verified": listing.is_verified,
+            "other_agents": getattr(listing, "other_agents", 0),
             **{name: bool(getattr(listing, name, False)) for name in self._viewer_flag_names},
         }
 
@@ -260,6 +317,7 @@ class ListingDetailSerializer(ListingListSerializer):
             "days_on_market",
             "expires_at",
             "total_cost",
+            "verified_at",
         ]
         read_only_fields = fields
 

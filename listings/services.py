@@ -4,7 +4,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -13,9 +13,18 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from listings import hooks
-from listings.models import Listing, ListingPhoto, ListingPriceChange, may_reassign_listings
+from listings.models import (
+    Listing,
+    ListingPhoto,
+    ListingPhotoLookalike,
+    ListingPriceChange,
+    ListingProof,
+    may_reassign_listings,
+    may_verify_listings,
+)
 from marketplace.tasks import enqueue_or_leave_for_sweep
 from photos import pipeline as photo_pipeline
+from photos.hashing import lookalikes
 from photos.services import photo_uploads_check, photo_uploads_record, photos_storing
 from photos.validation import check_image_upload
 
@@ -124,14 +133,20 @@ def listing_create(*, by: User, data: dict[str, Any], agent: User | None = None)
 def listing_update(*, listing: Listing, by: User, data: dict[str, Any]) -> Listing:
     _require_manager(listing, by)
     stored_price, old_status, photos_were_public = _lock_for_price_change(listing)
+    stored_facts = _stored_facts(listing)
     for name in EDITABLE_FIELDS:
         if name in data:
             setattr(listing, name, data[name])
     if "status" in data:
         _apply_status(listing, data["status"])
     _track_market_exit(listing, old_status)
+    facts_changed = stored_facts is not None and _facts(listing) != stored_facts
+    if facts_changed:
+        _unverify(listing)
     listing.full_clean()
     listing.save()
+    if facts_changed:
+        _same_flat_regroup(listing)
     if listing.photos_are_public != photos_were_public:
         _queue_photos_relocation(listing.pk)
     # The database computes price per m²; Django reads generated columns back on insert only.
@@ -155,6 +170,150 @@ def listing_set_agent(*, listing: Listing, by: User, agent: User) -> Listing:
     listing.full_clean()
     listing.save(update_fields=["agent", "updated_at"])
     return listing
+
+
+# --- verification ----------------------------------------------------------------------
+
+# What a verifier checked against the proofs: changing any of them takes the mark away. The
+# price is the agent's to change (a verified flat may be cut); so are the words and the photos.
+VERIFIED_FACTS = ("city_id", "district_id", "community_name", "street_address", "area_m2", "floor")
+PROOFS_PER_LISTING = 10
+
+
+def _facts(listing: Listing) -> tuple:
+    return tuple(getattr(listing, name) for name in VERIFIED_FACTS)
+
+
+def _stored_facts(listing: Listing) -> tuple | None:
+    """The verified facts as stored (the row is locked by the caller); None for a new one."""
+    return Listing.objects.filter(pk=listing.pk).values_list(*VERIFIED_FACTS).first()
+
+
+def _unverify(listing: Listing) -> None:
+    listing.verified_at = None
+    listing.verified_by = None
+
+
+def _require_verifier(by: User) -> None:
+    if not may_verify_listings(by):
+        raise PermissionDenied(_("Only verifiers can verify listings."))
+
+
+def proof_add(*, listing: Listing, upload, kind: str, by: User) -> ListingProof:
+    """Keep a private proof document of the listing (its agent), processed like any photo but
+    never public: its agent and the verifiers see it (selectors.listing_proofs_visible_to)."""
+    _require_manager(listing, by)
+    if kind not in ListingProof.Kind.values:
+        raise ValidationError({"kind": _("Choose which document this is.")})
+    photo_uploads_check(user=by, count=1, field="image")
+    if listing.proofs.count() >= PROOFS_PER_LISTING:
+        raise ValidationError(
+            {
+                "image": _("A listing has at most %(count)d proof documents.")
+                % {"count": PROOFS_PER_LISTING}
+            }
+        )
+    checked = check_image_upload(upload)
+    with photos_storing() as store:
+        photo_uploads_record(user=by, count=1, field="image")
+        proof = store(ListingProof(listing=listing, kind=kind, uploaded_by=by), checked)
+    proof.refresh_from_db()  # eager processing may have finished at commit
+    return proof
+
+
+def verification_missing(listing: Listing) -> list[str]:
+    """The proof documents a listing still needs before it can be verified, by name."""
+    present = set(
+        listing.proofs.filter(status=ListingProof.Status.READY).values_list("kind", flat=True)
+    )
+    return [str(kind.label) for kind in ListingProof.Kind if kind.value not in present]
+
+
+@transaction.atomic
+def listing_verify(*, listing: Listing, by: User) -> Listing:
+    """A verifier has checked the proofs against the listing: mark it verified, by whom, when."""
+    _require_verifier(by)
+    listing = Listing.objects.select_for_update().get(pk=listing.pk)
+    missing = verification_missing(listing)
+    if missing:
+        raise ValidationError(
+            _("Proof missing or not processed yet: %(documents)s.")
+            % {"documents": ", ".join(missing)}
+        )
+    listing.verified_at = timezone.now()
+    listing.verified_by = by
+    # updated_at too: saved searches for verified flats see it as changed.
+    listing.save(update_fields=["verified_at", "verified_by", "updated_at"])
+    return listing
+
+
+@transaction.atomic
+def listing_unverify(*, listing: Listing, by: User) -> Listing:
+    _require_verifier(by)
+    listing = Listing.objects.select_for_update().get(pk=listing.pk)
+    _unverify(listing)
+    listing.save(update_fields=["verified_at", "verified_by", "updated_at"])
+    return listing
+
+
+# --- photos seen on other listings, and the same flat listed by several agents ----------
+
+LOOKALIKES_KEPT = 20
+SAME_FLAT_AREA_TOLERANCE = 1  # m²
+
+
+def listing_photo_record_lookalikes(photo: ListingPhoto) -> list[ListingPhotoLookalike]:
+    """Record the photos on other listings that look like this newly hashed one, and put the
+    listings that are the same flat with another agent (same city and community, same floor,
+    area within 1 m²) in one group. Called by the photo pipeline (photos.hooks) in the
+    transaction that stores the hash; running it twice records nothing new."""
+    others = ListingPhoto.objects.exclude(listing_id=photo.listing_id).exclude(perceptual_hash=None)
+    found = lookalikes(others, photo.perceptual_hash, settings.PHOTO_LOOKALIKE_MAX_DISTANCE)
+    rows = [
+        ListingPhotoLookalike(photo=photo, other_id=other_id, distance=distance)
+        for other_id, distance in found[:LOOKALIKES_KEPT]
+    ]
+    ListingPhotoLookalike.objects.bulk_create(rows, ignore_conflicts=True)
+    if rows:
+        _same_flat_regroup(Listing.objects.get(pk=photo.listing_id))
+    return rows
+
+
+def _same_flat(listing: Listing, other: Listing) -> bool:
+    return (
+        other.agent_id != listing.agent_id
+        and other.city_id == listing.city_id
+        and bool(listing.community_name.strip())
+        and other.community_name.strip().casefold() == listing.community_name.strip().casefold()
+        and other.floor == listing.floor
+        and abs(other.area_m2 - listing.area_m2) <= SAME_FLAT_AREA_TOLERANCE
+    )
+
+
+def _same_flat_regroup(listing: Listing) -> None:
+    """Join the listing to the group of each listing it shares a photo with and is the same
+    flat as (the groups merge under their smallest key); leave its group when none is."""
+    photo_ids = listing.photos.values("pk")
+    linked = ListingPhotoLookalike.objects.filter(photo__in=photo_ids).values("other__listing")
+    linking = ListingPhotoLookalike.objects.filter(other__in=photo_ids).values("photo__listing")
+    candidates = Listing.objects.filter(models.Q(pk__in=linked) | models.Q(pk__in=linking)).exclude(
+        pk=listing.pk
+    )
+    same = [other for other in candidates if _same_flat(listing, other)]
+    if not same:
+        if listing.same_flat_key is not None:
+            listing.same_flat_key = None
+            Listing.objects.filter(pk=listing.pk).update(same_flat_key=None)
+        return
+    keys = {other.same_flat_key or other.pk for other in same} | {listing.pk}
+    if listing.same_flat_key is not None:
+        keys.add(listing.same_flat_key)
+    key = min(keys)
+    members = [listing.pk, *(other.pk for other in same)]
+    Listing.objects.filter(models.Q(pk__in=members) | models.Q(same_flat_key__in=keys)).update(
+        same_flat_key=key
+    )
+    listing.same_flat_key = key
 
 
 # --- price history and days on market --------------------------------------------------

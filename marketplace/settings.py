@@ -434,6 +434,7 @@ SPECTACULAR_SETTINGS = {
         "PurchaseStepKindEnum": "purchases.models.Step.Kind",
         "PurchaseSideEnum": "purchases.steps.Side",
         "PurchaseStepActorEnum": "purchases.steps.Actor",
+        "ListingProofKindEnum": "listings.models.ListingProof.Kind",
     },
 }
 
@@ -462,6 +463,9 @@ PHOTO_STALE_AFTER_SECONDS = 300
 PHOTOS_PER_LISTING = 30
 # Photos whose files a relocation sweep moves per run (each run well within its time limit).
 PHOTO_RELOCATE_BATCH = 200
+# Photos whose perceptual hashes differ in at most this many of 64 bits look alike (photos.hashing):
+# re-encoded or resized copies differ by 0-2, slight crops by up to ~10, different rooms by 25+.
+PHOTO_LOOKALIKE_MAX_DISTANCE = env.int("PHOTO_LOOKALIKE_MAX_DISTANCE", default=10)
 # Photos one person may upload, whatever they are for (listings, renovation updates, receipts):
 # an agent photographing three flats in an hour, or a contractor's daily updates, stay far below.
 PHOTO_UPLOADS_PER_HOUR = env.int("PHOTO_UPLOADS_PER_HOUR", default=120)

@@ -19,6 +19,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from photos.hashing import BAND_FIELDS, hash_bands
 from photos.processing import VARIANT_WIDTHS
 from photos.variants import PRIVATE, PUBLIC, stored_outside, variant_payload
 
@@ -128,6 +129,40 @@ class ProcessedPhoto(models.Model):
     def sizes(self) -> dict[str, dict | None]:
         """Each variant's URLs and size by name, for templates."""
         return {name: self.variant(name) for name in self.variants}
+
+
+class PerceptuallyHashed(models.Model):
+    """A photo model whose photos get a perceptual hash (photos.hashing), to find the same
+    picture elsewhere: the pipeline computes it once the variants are made. Listing photos have
+    it; documents (every ownership certificate looks like the next) have no use for it."""
+
+    perceptual_hash = models.BigIntegerField(_("perceptual hash"), null=True, editable=False)
+    # The hash in four 16-bit bands, each indexed with the hash (perceptual_hash_indexes): a
+    # lookalike shares a band within a few bits.
+    hash_band_0 = models.PositiveIntegerField(null=True, editable=False)
+    hash_band_1 = models.PositiveIntegerField(null=True, editable=False)
+    hash_band_2 = models.PositiveIntegerField(null=True, editable=False)
+    hash_band_3 = models.PositiveIntegerField(null=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+    def set_perceptual_hash(self, value: int) -> list[str]:
+        """Record the hash and its bands; returns the fields to save."""
+        self.perceptual_hash = value
+        for field, band in zip(BAND_FIELDS, hash_bands(value), strict=True):
+            setattr(self, field, band)
+        return ["perceptual_hash", *BAND_FIELDS]
+
+
+def perceptual_hash_indexes(prefix: str) -> list[models.Index]:
+    """The indexes a PerceptuallyHashed model lists in its Meta: each band with the whole hash,
+    so the lookup's candidates are read from the indexes alone (no row fetched per candidate:
+    30 times faster at a million photos on SQLite, bench/photo_hashes.py)."""
+    return [
+        models.Index(fields=[field, "perceptual_hash"], name=f"{prefix}_{field}")
+        for field in BAND_FIELDS
+    ]
 
 
 def photo_models() -> list[type[ProcessedPhoto]]:

@@ -12,15 +12,18 @@ from collections.abc import Iterable
 from typing import TypeVar
 
 from django.conf import settings
+from django.core.files.storage import storages
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from marketplace.tasks import enqueue_or_leave_for_sweep
-from photos.models import ProcessedPhoto, photo_models
+from photos import hooks
+from photos.hashing import perceptual_hash_of_file
+from photos.models import PerceptuallyHashed, ProcessedPhoto, photo_models
 from photos.processing import VARIANT_WIDTHS, ImageProcessingError, render_variants
 from photos.storage import copy_variants, delete_names, delete_variant_files, store_variants
-from photos.variants import variant_files
+from photos.variants import variant_files, variant_storage
 
 logger = logging.getLogger(__name__)
 
@@ -28,6 +31,36 @@ Photo = TypeVar("Photo", bound=ProcessedPhoto)
 
 
 def photo_process(*, model: type[Photo], photo_id: int) -> Photo | None:
+    """Make the variants a photo is missing, then its perceptual hash if its model keeps one; a
+    second run finds nothing missing and does nothing."""
+    photo = photo_make_variants(model=model, photo_id=photo_id)
+    if photo is not None and isinstance(photo, PerceptuallyHashed):
+        return photo_fingerprint(model=model, photo_id=photo_id) or photo
+    return photo
+
+
+def photo_fingerprint(*, model: type[Photo], photo_id: int) -> Photo | None:
+    """Hash a ready photo's thumbnail (photos.hashing) if it has no hash yet, and tell its app
+    (photos.hooks) in the same transaction. Photos processed before hashes existed get theirs
+    the same way, whenever their task runs again."""
+    photo = model.objects.filter(pk=photo_id).first()
+    if photo is None or photo.status != model.Status.READY or photo.perceptual_hash is not None:
+        return photo
+    thumb = photo.variants.get("thumb") or {}
+    if not thumb.get("jpeg"):
+        return photo
+    with storages[variant_storage(thumb)].open(thumb["jpeg"], "rb") as file:
+        value = perceptual_hash_of_file(file.read())
+    with transaction.atomic():
+        current = model.objects.select_for_update().filter(pk=photo_id).first()
+        if current is None or current.perceptual_hash is not None:
+            return current
+        current.save(update_fields=current.set_perceptual_hash(value))
+        hooks.announce_hashed(current)
+    return current
+
+
+def photo_make_variants(*, model: type[Photo], photo_id: int) -> Photo | None:
     """Make the variants a photo is missing; a second run finds none missing and does nothing.
 
     The files go to the storage the photo belongs in as things stand when they are written.

@@ -175,6 +175,20 @@ def test_page_weight(tmp_path):
     )
 
 
+def test_photo_hashes(tmp_path):
+    output = run_bench(
+        "photo_hashes.py", "--smoke", "--database-url", f"sqlite:///{tmp_path / 'db.sqlite3'}"
+    )
+
+    assert_printed(
+        output,
+        r"^hash per photo, 400 px thumbnail \(pipeline\) +\d+\.\d+ ms",
+        r"^d<=10 planted neighbour +\d+\.\d+ +\d+\.\d+ +\d+ +10/10 (PASS|MISS)",
+        r"^d<=10 no neighbour +\d+\.\d+ +\d+\.\d+ +\d+ +0/10 (PASS|MISS)",
+        r"^full scan \(every hash compared\) +\d+\.\d+ ms",
+    )
+
+
 def test_every_bench_script_has_a_smoke_test():
     tested = {
         "listings_search.py",
@@ -185,6 +199,7 @@ def test_every_bench_script_has_a_smoke_test():
         "renovations.py",
         "page_weight.py",
         "photo_cost.py",  # tests/photos/test_photo_cost.py runs its --smoke
+        "photo_hashes.py",
         "__init__.py",
     }
 

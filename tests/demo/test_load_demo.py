@@ -212,3 +212,21 @@ def test_agent1_has_a_workbench_to_do_list(demo):
 
     assert titles["Listings expiring this week"] >= 1
     assert titles["Buyers waiting for a reply"] == 2
+
+
+def test_demo_has_a_verified_listing_and_one_flat_from_two_agents(demo):
+    from listings.demo import DUPLICATE_TITLE
+    from listings.models import ListingPhotoLookalike
+
+    [verified] = Listing.objects.filter(verified_at__isnull=False)
+    assert verified.verified_by.username == "verifier"
+    assert verified.proofs.filter(status="ready").count() == 2
+    pair = list(Listing.objects.filter(title=DUPLICATE_TITLE))
+    assert len({listing.agent_id for listing in pair}) == 2
+    assert len({listing.same_flat_key for listing in pair} - {None}) == 1
+    assert ListingPhotoLookalike.objects.filter(photo__listing__in=pair).exists()
+
+    load_demo()
+
+    assert Listing.objects.filter(verified_at__isnull=False).count() == 1
+    assert Listing.objects.filter(title=DUPLICATE_TITLE).count() == 2

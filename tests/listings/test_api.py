@@ -39,9 +39,12 @@ LIST_FIELDS = {
     "agent",
     "cover",
     "price_cut_recently",
+    "verified",
+    "other_agents",
     "is_favorite",
 }
 DETAIL_EXTRA_FIELDS = {
+    "verified_at",
     "description",
     "community_name",
     "street_address",
@@ -122,6 +125,8 @@ def test_list_result_has_exactly_the_documented_fields(api_client, flat):
         },
         "cover": None,
         "price_cut_recently": False,
+        "verified": False,
+        "other_agents": 0,
         "is_favorite": False,
     }
 

@@ -202,6 +202,7 @@ def test_request_bodies_are_json_except_uploads(schema):
 
     assert multipart == {
         ("post", "/api/v1/listings/{listing_id}/photos/"),
+        ("post", "/api/v1/listings/{listing_id}/proofs/"),
         ("post", "/api/v1/renovations/{project_id}/expenses/"),
         ("post", "/api/v1/renovations/{project_id}/updates/"),
         ("post", "/api/v1/purchases/{purchase_id}/steps/{id}/files/"),

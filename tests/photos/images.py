@@ -229,3 +229,36 @@ HOSTILE = {
     "PNG + HTML": (png_with_html, "polyglot.png", "hidden after the picture"),
     "EPS": (eps, "vector.jpg", "not a photo we can use"),
 }
+
+
+def room(seed: int, width: int = 1200, height: int = 900) -> Image.Image:
+    """A picture with real structure, as a photo of a room has: a wall's gradient, furniture-like
+    shapes and sensor noise, all from the seed, so two seeds are two different rooms."""
+    import random
+
+    from PIL import ImageDraw
+
+    rnd = random.Random(seed)
+    image = Image.new("RGB", (width, height))
+    draw = ImageDraw.Draw(image)
+    top = [rnd.randrange(256) for _ in range(3)]
+    bottom = [rnd.randrange(256) for _ in range(3)]
+    for y in range(height):
+        share = y / height
+        draw.line(
+            [(0, y), (width, y)],
+            fill=tuple(int(a + (b - a) * share) for a, b in zip(top, bottom, strict=True)),
+        )
+    for _ in range(14):
+        x0, y0 = rnd.randrange(width), rnd.randrange(height)
+        box = [x0, y0, x0 + rnd.randrange(60, 500), y0 + rnd.randrange(60, 400)]
+        colour = tuple(rnd.randrange(256) for _ in range(3))
+        (draw.rectangle if rnd.random() < 0.6 else draw.ellipse)(box, fill=colour)
+    grain = Image.effect_noise((width, height), 24).convert("RGB")
+    return Image.blend(image, grain, 0.15)
+
+
+def cropped(image: Image.Image, share: float) -> Image.Image:
+    """The picture with `share` of each side cut off."""
+    dx, dy = int(image.width * share), int(image.height * share)
+    return image.crop((dx, dy, image.width - dx, image.height - dy))

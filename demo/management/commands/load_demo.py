@@ -21,5 +21,10 @@ class Command(BaseCommand):
                 f"listings ({summary['listings_created']} created now)."
             )
         )
-        logins = ["admin", *(agent[0] for agent in AGENTS), *(buyer[0] for buyer in BUYERS)]
+        logins = [
+            "admin",
+            "verifier",
+            *(agent[0] for agent in AGENTS),
+            *(buyer[0] for buyer in BUYERS),
+        ]
         self.stdout.write(f"Demo logins: {', '.join(logins)}; password: {DEMO_PASSWORD}")
