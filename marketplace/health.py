@@ -77,9 +77,17 @@ def _storage():
 
 
 def _redis():
-    from django_redis import get_redis_connection
+    import redis
 
-    get_redis_connection("login_attempts").ping()
+    client = redis.Redis.from_url(
+        settings.REDIS_URL,
+        socket_timeout=settings.REDIS_TIMEOUT_SECONDS,
+        socket_connect_timeout=settings.REDIS_TIMEOUT_SECONDS,
+    )
+    try:
+        client.ping()
+    finally:
+        client.close()
 
 
 @never_cache

@@ -133,7 +133,10 @@ def _before_publish(sender=None, headers=None, routing_key=None, **kwargs):
 
 @celery_signals.task_prerun.connect
 def _task_prerun(task_id=None, task=None, **kwargs):
-    request_id = getattr(task.request, "request_id", None) or ""
+    # A worker finds the message's own headers on the request; apply(headers=...) nests them.
+    request_id = getattr(task.request, "request_id", None) or (
+        (getattr(task.request, "headers", None) or {}).get("request_id", "")
+    )
     task.request._walkup_request_id_token = _request_id.set(request_id or _request_id.get())
     _task_started_at[task_id] = time.perf_counter()
     TASK_STARTED.labels(task.name, _queue_of(task)).inc()

@@ -28,6 +28,7 @@ REPLICA = "replica"
 PRIMARY = "default"
 WROTE_COOKIE = "walkup_wrote"
 _COOKIE_SALT = "marketplace.replica.read-your-writes"
+ROUTER = "marketplace.replica.ReplicaRouter"
 SAFE_METHODS = frozenset({"GET", "HEAD"})
 
 # True while a request that may read from the replica is being answered.
@@ -57,7 +58,8 @@ _state = ReplicaState()
 
 
 def replica_configured() -> bool:
-    return REPLICA in settings.DATABASES
+    """A replica alias, and this router to use it (settings set both from DATABASE_REPLICA_URL)."""
+    return REPLICA in settings.DATABASES and ROUTER in settings.DATABASE_ROUTERS
 
 
 def replica_lag_seconds() -> float:
