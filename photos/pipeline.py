@@ -75,6 +75,8 @@ def photo_process(*, model: type[Photo], photo_id: int) -> Photo | None:
         current.failure_reason = ""
         current.processed_at = timezone.now()
         current.save()
+    # One line per photo made ready: `make rehearse` counts them to show none is made twice.
+    logger.info("Photo variants made: %s %s", model._meta.label, photo_id)
     # A listing published (or taken back) while we worked: its move found no variants to move,
     # so the files go where they belong now. Checked after our commit, so one of us sees both.
     if photo_relocate(model=model, photo_id=photo_id):
