@@ -20,7 +20,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import DatabaseError, connections
+from django.db import DatabaseError, InterfaceError, OperationalError, connections
 
 logger = logging.getLogger(__name__)
 
@@ -30,6 +30,8 @@ WROTE_COOKIE = "walkup_wrote"
 _COOKIE_SALT = "marketplace.replica.read-your-writes"
 ROUTER = "marketplace.replica.ReplicaRouter"
 SAFE_METHODS = frozenset({"GET", "HEAD"})
+
+DB_CONNECTION_ERRORS = (OperationalError, InterfaceError)
 
 # True while a request that may read from the replica is being answered.
 _replica_reads: ContextVar[bool] = ContextVar("walkup_replica_reads", default=False)
@@ -178,6 +180,18 @@ class ReplicaReadsMiddleware:
                 secure=settings.SESSION_COOKIE_SECURE,
             )
         return response
+
+    def process_exception(self, request, exception):
+        """The replica went away in the middle of this read (stopped, connection cut): mark it
+        down, and answer the same anonymous GET from the primary, once."""
+        if not (isinstance(exception, DB_CONNECTION_ERRORS) and _served_by_replica.get()):
+            return None
+        _state.checked_at = time.monotonic()
+        _set_state(False, f"failed mid-request ({type(exception).__name__}: {exception})".strip())
+        connections[REPLICA].close()
+        _replica_reads.set(False)
+        match = request.resolver_match
+        return match.func(request, *match.args, **match.kwargs)
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         # Here, not in __call__: the user is known, and so is the view.

@@ -57,18 +57,30 @@ class _Walkup(HttpUser):
     def on_start(self):
         self.client.verify = False
 
+    def until_ok(self, send) -> dict:
+        """A user starting during a fault tries again, as an app would, rather than die."""
+        for _attempt in range(30):
+            response = send()
+            if response.status_code in (200, 201):
+                return response.json()
+            time.sleep(2)
+        raise RuntimeError(f"no answer: {response.status_code}")
+
     def token_for(self, username: str) -> None:
-        response = self.client.post(
-            "/api/v1/auth/token/",
-            json={"username": username, "password": PASSWORD},
-            name="log in (API)",
+        body = self.until_ok(
+            lambda: self.client.post(
+                "/api/v1/auth/token/",
+                json={"username": username, "password": PASSWORD},
+                name="log in (API)",
+            )
         )
-        token = response.json()["token"]
-        self.client.headers["Authorization"] = f"Token {token}"
+        self.client.headers["Authorization"] = f"Token {body['token']}"
 
     def listing_ids(self) -> list[int]:
-        response = self.client.get("/api/v1/listings/?page_size=50", name="API search")
-        return [listing["id"] for listing in response.json()["results"]]
+        body = self.until_ok(
+            lambda: self.client.get("/api/v1/listings/?page_size=50", name="API search")
+        )
+        return [listing["id"] for listing in body["results"]]
 
 
 class Stranger(_Walkup):

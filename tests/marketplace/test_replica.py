@@ -205,3 +205,25 @@ def test_a_primary_named_as_replica_is_refused():
     """The lag query asks PostgreSQL whether it replays WAL: the tests' mirror is a primary."""
     with pytest.raises(DatabaseError, match="no replica"):
         replica.replica_lag_seconds()
+
+
+@pytest.mark.parametrize(
+    "url", [lambda listing: reverse("listings:search"), lambda listing: reverse("listing-list")]
+)
+def test_a_replica_lost_mid_request_answers_from_the_primary(
+    client, replica_alias, listing, monkeypatch, caplog, url
+):
+    """Stopped between two checks: the read that finds it gone is answered all the same."""
+    replica_connection = connections["replica"]
+
+    def gone(*args, **kwargs):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(replica_connection, "ensure_connection", gone)
+
+    with caplog.at_level(logging.WARNING, logger="marketplace.replica"):
+        response = client.get(url(listing))
+
+    assert response.status_code == 200
+    assert response.wsgi_request.served_by_replica is True  # it tried
+    assert "failed mid-request" in caplog.records[0].getMessage()
