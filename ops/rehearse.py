@@ -42,6 +42,23 @@ PORTS = {
     "web1": int(os.environ.get("REHEARSAL_WEB1_PORT", 8101)),
     "web2": int(os.environ.get("REHEARSAL_WEB2_PORT", 8102)),
 }
+# p95 goals outside the faults, for a machine shared with other work (REHEARSAL_P95_SCALE
+# multiplies them all); logging in hashes a password on purpose, so it has none.
+_SCALE = float(os.environ.get("REHEARSAL_P95_SCALE", 1))
+LATENCY_GOALS_MS = {
+    kind: goal * _SCALE
+    for kind, goal in {
+        "API search": 3000,
+        "home page": 3000,
+        "listing page": 3000,
+        "search page": 3000,
+        "inbox": 3000,
+        "message": 3000,
+        "message (new conversation)": 5000,
+        "photo upload": 8000,
+        "renovation update": 5000,
+    }.items()
+}
 FAULT_GRACE_SECONDS = 10  # errors this long after a fault ends still count as the fault's
 PHOTO_SETTLE_SECONDS = 120  # after the load: time for the last photos (and redeliveries)
 
@@ -78,8 +95,9 @@ class Shape:
             process.wait()
 
     def stop_all(self) -> None:
+        # PostgreSQL's "fast" shutdown is SIGINT (TERM waits for every client to leave).
         for name in reversed(list(self.processes)):
-            self.stop(name)
+            self.stop(name, signal.SIGINT if name.startswith("pg-") else signal.SIGTERM)
 
 
 def sh(*args, check=True, user=None, env=None, **kwargs):
@@ -599,9 +617,12 @@ def fault_photo_worker(shape: Shape) -> int:
 # --- figures ----------------------------------------------------------------------------------
 
 
-def db_counts(shape: Shape) -> dict:
+def db_counts(shape: Shape, since: float) -> dict:
+    """Counts of what the load makes; photos only those uploaded since `since` (the demo's own
+    may still be in the queue when the load starts)."""
     script = (
-        "import json;"
+        "import json, datetime;"
+        f"since = datetime.datetime.fromtimestamp({since}, datetime.UTC);"
         "from django.db.models import Q;"
         "from django.utils.timezone import now;"
         "from messaging.models import Message;"
@@ -614,10 +635,9 @@ def db_counts(shape: Shape) -> dict:
         "'notifications': Notification.objects.count(),"
         "'email_batches': Notification.objects.filter(emailed_at__isnull=False).values('recipient_id', 'group_key', 'emailed_at').distinct().count(),"
         "'email_due': Notification.objects.filter(Q(email_after__isnull=True) | Q(email_after__lte=now()), emailed_at__isnull=True, read_at__isnull=True, email_skipped=False).count(),"
-        "'photos_ready': ListingPhoto.objects.filter(status='ready').count(),"
-        "'photos_pending': ListingPhoto.objects.filter(status='pending').count(),"
-        "'photos_failed': ListingPhoto.objects.filter(status='failed').count(),"
-        "'photos': ListingPhoto.objects.count(),"
+        "'photos_ready': ListingPhoto.objects.filter(created_at__gte=since, status='ready').count(),"
+        "'photos_pending': ListingPhoto.objects.filter(created_at__gte=since, status='pending').count(),"
+        "'photos_failed': ListingPhoto.objects.filter(created_at__gte=since, status='failed').count(),"
         "'updates': Update.objects.count(),"
         "}))"
     )
@@ -681,38 +701,29 @@ def figures(shape: Shape, before: dict, after: dict, load: dict, elapsed: float)
         rows = list(csv.reader(file))
     kinds: dict[str, list[float]] = {}
     errors_outside, errors_inside, outside = 0, 0, 0
-    created = {
-        "message": 0,
-        "message (new conversation)": 0,
-        "photo upload": 0,
-        "renovation update": 0,
-    }
+    created = dict.fromkeys(
+        ("message", "message (new conversation)", "photo upload", "renovation update"), 0
+    )
     for when, kind, status, millis in rows:
         status = int(status)
-        kinds.setdefault(kind, []).append(float(millis))
         failed = status == 0 or status >= 500
         if in_fault(float(when), shape.faults):
             errors_inside += failed
         else:
             outside += 1
             errors_outside += failed
+            kinds.setdefault(kind, []).append(float(millis))
         if kind in created and status in (200, 201):
             created[kind] += 1
     messages_sent = created["message"] + created["message (new conversation)"]
     messages_stored = after["messages"] - before["messages"]
     notifications = after["message_notifications"] - before["message_notifications"]
     photos_uploaded = created["photo upload"]
-    photos_ready = after["photos_ready"] - before["photos_ready"]
-    made = photo_lines_by_photo(shape)
-    twice = sum(1 for count in made.values() if count > 1)
-    emails = sum(
-        path.read_text(errors="replace").count("\nMessage-ID:")
-        for path in (shape.run / "emails").glob("*")
-    )
-    web_lines = request_lines(shape)
+    twice = sum(1 for count in photo_lines_by_photo(shape).values() if count > 1)
+    emails = emails_written(shape) - before["emails_written"]
     replica_eligible = [
         line
-        for line in web_lines
+        for line in request_lines(shape)
         if line.get("view") in REPLICA_VIEWS and line.get("method") == "GET"
     ]
     on_replica = sum(1 for line in replica_eligible if line.get("replica"))
@@ -723,14 +734,14 @@ def figures(shape: Shape, before: dict, after: dict, load: dict, elapsed: float)
     table.append(("error rate outside fault windows", f"{rate:.2f} %", "0 %", errors_outside == 0))
     table.append(("errors inside fault windows", errors_inside, "(allowed)", True))
     for kind, values in sorted(kinds.items()):
-        goal_ms = 5000 if kind in ("photo upload", "renovation update") else 2000
-        p95 = percentile(values, 0.95)
+        goal_ms = LATENCY_GOALS_MS.get(kind)
+        p50, p95, p99 = (percentile(values, share) for share in (0.5, 0.95, 0.99))
         table.append(
             (
-                f"{kind}: p50 / p95 / p99 ms",
-                f"{percentile(values, 0.5):.0f} / {p95:.0f} / {percentile(values, 0.99):.0f} (n={len(values)})",
-                f"p95 < {goal_ms}",
-                p95 < goal_ms,
+                f"{kind}: p50 / p95 / p99 ms, outside faults",
+                f"{p50:.0f} / {p95:.0f} / {p99:.0f} (n={len(values)})",
+                f"p95 < {goal_ms:.0f}" if goal_ms else "",
+                goal_ms is None or p95 < goal_ms,
             )
         )
     table.append(
@@ -744,9 +755,10 @@ def figures(shape: Shape, before: dict, after: dict, load: dict, elapsed: float)
     table.append(
         (
             "photos uploaded = ready",
-            f"{photos_uploaded} = {photos_ready} (pending {after['photos_pending'] - before['photos_pending']}, failed {after['photos_failed'] - before['photos_failed']})",
+            f"{photos_uploaded} = {after['photos_ready']} (pending {after['photos_pending']}, "
+            f"failed {after['photos_failed']})",
             "equal",
-            photos_uploaded == photos_ready,
+            photos_uploaded == after["photos_ready"],
         )
     )
     table.append(
@@ -780,18 +792,18 @@ def figures(shape: Shape, before: dict, after: dict, load: dict, elapsed: float)
         ("web CPU per request", f"{1000 * cpu_seconds / max(len(rows), 1):.1f} ms", "", True)
     )
     for name, samples in sorted(load["memory"].items()):
-        if len(samples) < 4:
+        if len(samples) < 8:
             continue
-        early = statistics.mean(samples[len(samples) // 4 : len(samples) // 2])
-        late = statistics.mean(samples[-len(samples) // 4 :])
-        growth = 100 * (late - early) / max(early, 1)
-        flat = growth < 25
+        # Growth over the second half of the load (the first warms caches and buffers up).
+        middle = statistics.mean(samples[len(samples) // 2 - 2 : len(samples) // 2 + 2])
+        growth = 100 * (statistics.mean(samples[-4:]) - middle) / max(middle, 1)
+        ours = not name.startswith(("pg-", "redis", "s3", "nginx"))
         table.append(
             (
-                f"memory {name}: peak, growth",
+                f"memory {name}: peak, growth over the 2nd half",
                 f"{max(samples) / 1024:.0f} MB, {growth:+.0f} %",
-                "< +25 %",
-                flat,
+                "< +20 %" if ours else "",
+                not ours or growth < 20,
             )
         )
     table.append(
@@ -855,14 +867,21 @@ def print_table(table: list[tuple]) -> bool:
     return all(row[3] for row in table)
 
 
-def settle(shape: Shape, before: dict, deadline: float) -> dict:
+def settle(shape: Shape, since: float, deadline: float) -> dict:
     """Wait for the queues to drain: photos processed, emails sent."""
     while time.time() < deadline:
-        counts = db_counts(shape)
+        counts = db_counts(shape, since)
         if counts["photos_pending"] == 0 and counts["email_due"] == 0:
             return counts
         time.sleep(5)
-    return db_counts(shape)
+    return db_counts(shape, since)
+
+
+def emails_written(shape: Shape) -> int:
+    return sum(
+        path.read_text(errors="replace").count("\nMessage-ID:")
+        for path in (shape.run / "emails").glob("*")
+    )
 
 
 def main() -> int:
@@ -883,11 +902,11 @@ def main() -> int:
         start_app(shape)
         start_nginx(shape)
         ids = ids_for_load(shape)
-        before = db_counts(shape)
-        print(f"-- load for {options.minutes} min, with faults")
         shape.t0 = time.time()
+        before = {**db_counts(shape, shape.t0), "emails_written": emails_written(shape)}
+        print(f"-- load for {options.minutes} min, with faults")
         started, ended, load = run_load(shape, options.minutes, ids)
-        after = settle(shape, before, time.time() + PHOTO_SETTLE_SECONDS)
+        after = settle(shape, shape.t0, time.time() + PHOTO_SETTLE_SECONDS)
         table = figures(shape, before, after, load, ended - started)
         restored, restored_counts = backup_and_restore(shape)
         table.append(
