@@ -138,7 +138,7 @@ def install() -> None:
             "install",
             "-y",
             "-qq",
-            "nginx-light",
+            "nginx",
             env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
         )
     sh(

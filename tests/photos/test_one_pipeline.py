@@ -243,3 +243,11 @@ def test_a_photo_task_ends_before_a_photo_worker_would_hand_it_to_another():
     assert process_photo.time_limit < photo_visibility
     assert process_photo.soft_time_limit < process_photo.time_limit
     assert django_settings.CELERY_TASK_REJECT_ON_WORKER_LOST is True
+
+
+def test_processing_retries_when_the_object_storage_does_not_answer():
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    assert issubclass(BotoCoreError, process_photo.autoretry_for)
+    assert issubclass(ClientError, process_photo.autoretry_for)
+    assert OSError in process_photo.autoretry_for
