@@ -19,6 +19,7 @@ from contextvars import ContextVar
 
 from celery import signals as celery_signals
 from django.conf import settings
+from django.utils.functional import SimpleLazyObject, empty
 from prometheus_client import Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily
 
@@ -79,7 +80,10 @@ class RequestLogMiddleware:
 
 def _log_request(request, status: int, started: float) -> None:
     match = getattr(request, "resolver_match", None)
+    # The user only if the request already loaded it: the log line costs no query.
     user = getattr(request, "user", None)
+    if isinstance(user, SimpleLazyObject) and user._wrapped is empty:
+        user = None
     request_logger.info(
         "%s %s %s",
         request.method,

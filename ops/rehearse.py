@@ -495,7 +495,7 @@ def tree(pid: int) -> list[int]:
 
 def run_load(shape: Shape, minutes: float, ids: dict) -> tuple[float, float, dict]:
     seconds = int(minutes * 60)
-    users = 24
+    users = int(os.environ.get("REHEARSAL_USERS", 12))
     requests_csv = shape.run / "requests.csv"
     locust = shape.start(
         "locust",
@@ -610,7 +610,10 @@ def fault_photo_worker(shape: Shape) -> int:
     child = busy_child(shape.processes["worker-photos"].pid)
     if child is None:
         return 0
-    os.kill(child, signal.SIGKILL)
+    try:
+        os.kill(child, signal.SIGKILL)
+    except ProcessLookupError:  # it finished and was replaced meanwhile
+        return 0
     return 1
 
 
