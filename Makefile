@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test lint format worker beat serve messages audit bench clean
+.PHONY: run test lint format worker beat serve messages audit bench clean rehearse rehearse-short
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -70,3 +70,11 @@ bench: $(VENV)/.dev-installed
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles
+
+# The production shape on this machine under load and faults, with figures (docs/deploy.md).
+# Needs root (installs nginx if missing, runs PostgreSQL as the postgres user).
+rehearse: $(VENV)/.runtime-installed
+	$(BIN)/python ops/rehearse.py --minutes $(or $(MINUTES),10)
+
+rehearse-short: $(VENV)/.runtime-installed
+	$(BIN)/python ops/rehearse.py --minutes 3

@@ -61,3 +61,8 @@ class ClientAddressMiddleware:
             peer, request.META.get("HTTP_X_FORWARDED_FOR", ""), tuple(settings.TRUSTED_PROXIES)
         )
         return self.get_response(request)
+
+
+def is_trusted_proxy(peer: str) -> bool:
+    """Whether the peer is one of our proxies, whose headers (request id, client) we believe."""
+    return _is_trusted(_parse(peer), _trusted_networks(tuple(settings.TRUSTED_PROXIES)))

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "csp",
     "import_export",
+    "django_prometheus",
     "accounts",
     "photos",
     "listings",
@@ -72,7 +73,11 @@ INSTALLED_APPS = [
 TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 
 MIDDLEWARE = [
+    # Requests by view, status and latency for Prometheus (first and next to last).
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "marketplace.client_address.ClientAddressMiddleware",
+    # The request id and one log line per request (marketplace.observability).
+    "marketplace.observability.RequestLogMiddleware",
     "marketplace.text_input.RefuseNulInQueryMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "marketplace.security.ContentSecurityPolicyMiddleware",
@@ -82,8 +87,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Anonymous reads of public pages from the replica; read-your-writes (marketplace.replica).
+    "marketplace.replica.ReplicaReadsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Media storage down: a 503 that says so, not a 500.
+    "marketplace.errors.StorageUnavailableMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
     # Last, as django-axes asks: turns a log-in refused by the lock-out into a 429 page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -128,6 +138,41 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60 if not DEBUG else 0)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# A streaming replica of the primary (marketplace.replica): anonymous reads of the public pages
+# and API go there while it answers and keeps up; every write, task and signed-in read goes to
+# the primary. Tests mirror it onto the primary's test database.
+DATABASE_REPLICA_URL = env.str("DATABASE_REPLICA_URL", default="")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = {
+        **env.db_url_config(DATABASE_REPLICA_URL),
+        "ATOMIC_REQUESTS": False,
+        "CONN_MAX_AGE": DATABASES["default"]["CONN_MAX_AGE"],
+        "CONN_HEALTH_CHECKS": True,
+        "TEST": {"MIRROR": "default"},
+    }
+    # A replica that stopped answering costs a request this long once per check, not forever.
+    DATABASES["replica"].setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", env.int("REPLICA_CONNECT_TIMEOUT_SECONDS", default=2)
+    )
+    DATABASE_ROUTERS = ["marketplace.replica.ReplicaRouter"]
+# Further behind than this, the replica is left alone until it catches up.
+REPLICA_MAX_LAG_SECONDS = env.float("REPLICA_MAX_LAG_SECONDS", default=5)
+# How often each process asks the replica how far behind it is.
+REPLICA_CHECK_SECONDS = env.float("REPLICA_CHECK_SECONDS", default=2)
+# Whoever wrote (any POST, PUT, PATCH, DELETE) reads from the primary this long after.
+READ_YOUR_WRITES_SECONDS = env.int("READ_YOUR_WRITES_SECONDS", default=30)
+# The views whose anonymous GETs may be answered from the replica: search and listing pages
+# and the public listings API. Their data may be REPLICA_MAX_LAG_SECONDS old.
+REPLICA_READ_VIEWS = frozenset(
+    {
+        "home",
+        "listings:search",
+        "listings:detail",
+        "listing-list",
+        "listing-detail",
+        "city-list",
+    }
+)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")
@@ -288,6 +333,18 @@ CONTENT_SECURITY_POLICY = {
 
 # --- Celery -----------------------------------------------------------------
 CELERY_BROKER_URL = REDIS_URL or "memory://"
+# Two queues, each with its own workers, so a flood of photos never delays messages,
+# notifications and alerts: `celery worker -Q photos` and `-Q default`. A worker started without
+# -Q (make worker, the tests) takes both.
+CELERY_QUEUE_NAMES = ("default", "photos")
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_QUEUES = {name: {"routing_key": name} for name in CELERY_QUEUE_NAMES}
+CELERY_TASK_ROUTES = {
+    "photos.tasks.process_photo": {"queue": "photos"},
+    # The names the task had before one pipeline served every app (photos.tasks.RENAMED_TASKS).
+    "listings.tasks.process_listing_photo": {"queue": "photos"},
+    "renovations.tasks.process_renovation_photo": {"queue": "photos"},
+}
 # Walkup never reads a task's result (the rows are the outbox): no result backend, whose Redis
 # subscription before every publish is what made a request wait ~19 s while Redis was down.
 CELERY_RESULT_BACKEND = None
@@ -300,6 +357,9 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A worker reserves no task it has not started: a reserved one would sit in Redis's unacked set
+# behind a long one, and a short visibility timeout would hand it to a second worker.
+CELERY_WORKER_DISABLE_PREFETCH = True
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=60)
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=90)
 CELERY_TIMEZONE = TIME_ZONE
@@ -313,9 +373,21 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_max": 0.1,
 }
 CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_TIMEOUT_SECONDS
+# Redis hands a task whose worker died (kill -9, machine lost) to another worker once it has
+# been unacknowledged this long: it must exceed the hard time limit of every task the worker
+# takes. Photo workers take only photo tasks (40 s limit), so they run with 45 s and their own
+# unacknowledged set (CELERY_UNACKED_KEY=unacked_photos): a photo is redone within a minute.
+# Every other worker keeps the hour its sweeps (300 s limit) need, on the default set.
+CELERY_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
+CELERY_UNACKED_KEY = env.str("CELERY_UNACKED_KEY", default="unacked")
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    # Redis redelivers an unacknowledged task after this long; longer than any task's hard limit.
-    "visibility_timeout": 3600,
+    "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
+    "unacked_key": CELERY_UNACKED_KEY,
+    "unacked_index_key": f"{CELERY_UNACKED_KEY}_index",
+    "unacked_mutex_key": f"{CELERY_UNACKED_KEY}_mutex",
+    # Look for abandoned tasks every 5 s (kombu's default is every 100 s).
+    "unacked_restore_interval": 5,
+    "unacked_restore_throttle": 1,
     "socket_connect_timeout": REDIS_TIMEOUT_SECONDS,
     # Without it a publish to a Redis that stopped answering waits forever.
     "socket_timeout": REDIS_TIMEOUT_SECONDS,
@@ -555,11 +627,36 @@ AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
 # The counters live in the cache; axes's database tables stay empty, so no admin pages for them.
 AXES_ENABLE_ADMIN = False
 
+# --- Operations: logs, metrics ---------------------------------------------------
+# LOG_FORMAT=json: one JSON object a line (python-json-logger), for the log collector; every
+# record carries the request id of the request or task it belongs to (marketplace.observability).
+LOG_FORMAT = env.str("LOG_FORMAT", default="text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "marketplace.observability.RequestIdFilter"}},
+    "formatters": {
+        "text": {"format": "%(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(request_id)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if LOG_FORMAT == "json" else "text",
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # One line per request is the access log; the text format keeps it out of `make run`'s way.
+    "loggers": {
+        "walkup.request": {
+            "level": "INFO" if LOG_FORMAT == "json" else env.str("REQUEST_LOG_LEVEL", "WARNING")
+        }
+    },
 }
 
 # Purchases (purchases/): how many one person may open in a day (each one asks the other party
@@ -574,3 +671,5 @@ INSIGHTS_VIEW_REPEAT_SECONDS = env.int("INSIGHTS_VIEW_REPEAT_SECONDS", default=1
 INSIGHTS_DASHBOARD_PAGE_SIZE = env.int("INSIGHTS_DASHBOARD_PAGE_SIZE", default=50)
 # Longer than the beat refresh (30 min), so a page view rarely computes a report.
 INSIGHTS_MARKET_CACHE_SECONDS = env.int("INSIGHTS_MARKET_CACHE_SECONDS", default=7200)
+# Who may read /metrics (Prometheus): addresses or networks, this machine only by default.
+METRICS_ALLOWED_NETWORKS = env.list("METRICS_ALLOWED_NETWORKS", default=["127.0.0.1", "::1"])

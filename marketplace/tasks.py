@@ -5,6 +5,8 @@ import logging
 from django.db import DatabaseError
 from kombu.exceptions import OperationalError
 
+from marketplace.errors import storage_errors
+
 logger = logging.getLogger(__name__)
 
 
@@ -29,14 +31,17 @@ def enqueue_or_leave_for_sweep(task, *args, what: str) -> None:
 
 # Celery options shared by tasks of the same kind (`@shared_task(**PHOTO_TASK)`).
 PHOTO_TASK = {
-    # Storage and database hiccups pass; a file that cannot be read fails the photo instead.
-    "autoretry_for": (OSError, ConnectionError, TimeoutError, DatabaseError),
+    # Storage (disk or S3) and database hiccups pass; a file that cannot be read fails the photo.
+    "autoretry_for": (*storage_errors(), ConnectionError, TimeoutError, DatabaseError),
     "retry_backoff": 5,
     "retry_backoff_max": 300,
     "retry_jitter": True,
     "max_retries": 5,
-    "soft_time_limit": 60,
-    "time_limit": 90,
+    # Under the photos queue's visibility timeout (settings.CELERY_PHOTOS_VISIBILITY_TIMEOUT),
+    # or Redis would hand a running task to a second worker. The worst accepted photo takes
+    # about 1.5 s of CPU (bench/photo_cost.py); the rest is storage.
+    "soft_time_limit": 30,
+    "time_limit": 40,
 }
 # Idempotent periodic sweeps: a retried or late run changes nothing more.
 SWEEP_TASK = {

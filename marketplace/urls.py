@@ -5,6 +5,7 @@ from django.urls import include, path, register_converter
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from listings.views import home
+from marketplace import health
 from marketplace.object_ids import ObjectIdConverter
 
 # Before the apps' URLconfs are included: every route that takes an object id says `<id:…>`.
@@ -54,3 +55,10 @@ handler404 = "marketplace.errors.page_not_found"
 
 # Photo variants while developing; in production the web server or object storage serves them.
 urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+# For the load balancer and Prometheus (marketplace.health).
+urlpatterns += [
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("metrics", health.metrics, name="metrics"),
+]

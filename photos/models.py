@@ -48,6 +48,16 @@ class ProcessedPhotoQuerySet(models.QuerySet):
             **{f"{self.model.received_field}__lt": cutoff},
         )
 
+    def exhausted(self):
+        """Pending photos that used up their attempts, the last one killed with its task lost
+        (a worker killed and its message gone): nothing will run them again."""
+        cutoff = timezone.now() - timedelta(seconds=settings.PHOTO_STALE_AFTER_SECONDS)
+        return self.filter(
+            status=ProcessedPhoto.Status.PENDING,
+            attempts__gte=settings.PHOTO_MAX_ATTEMPTS,
+            **{f"{self.model.received_field}__lt": cutoff},
+        )
+
     def misplaced(self):
         """Photos with variant files outside the storage their model's rule names."""
         names = tuple(VARIANT_WIDTHS)

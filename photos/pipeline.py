@@ -108,6 +108,8 @@ def photo_make_variants(*, model: type[Photo], photo_id: int) -> Photo | None:
         current.failure_reason = ""
         current.processed_at = timezone.now()
         current.save()
+    # One line per photo made ready: `make rehearse` counts them to show none is made twice.
+    logger.info("Photo variants made: %s %s", model._meta.label, photo_id)
     # A listing published (or taken back) while we worked: its move found no variants to move,
     # so the files go where they belong now. Checked after our commit, so one of us sees both.
     if photo_relocate(model=model, photo_id=photo_id):
@@ -197,13 +199,31 @@ def _relocate_each(model, photo_ids) -> tuple[int, OSError | None]:
 
 def photos_requeue_stale() -> int:
     """The outbox sweep: queue again the photos of every photo model whose task never ran
-    (broker or worker down when they came in); returns how many."""
+    (broker or worker down when they came in), and settle as failed those that used up their
+    attempts with no task left to say so; returns how many it queued or settled."""
     count = 0
     for model in photo_models():
+        count += photos_settle_exhausted(model)
         for photo_id in model.objects.stale().values_list("pk", flat=True).iterator():
             photo_send_processing(model._meta.label, photo_id)
             count += 1
     return count
+
+
+def photos_settle_exhausted(model: type[ProcessedPhoto]) -> int:
+    """Fail the model's photos whose last attempt died unrecorded, so none stays pending."""
+    settled = 0
+    for photo_id in model.objects.exhausted().values_list("pk", flat=True).iterator():
+        with transaction.atomic():
+            photo = model.objects.exhausted().select_for_update().filter(pk=photo_id).first()
+            if photo is None:  # finished meanwhile
+                continue
+            reason = _("Processing stopped %(count)d times before it finished.") % {
+                "count": photo.attempts
+            }
+            photo_fail(photo, reason)
+            settled += 1
+    return settled
 
 
 def photo_queue_processing(photo: ProcessedPhoto) -> None:

@@ -1,6 +1,7 @@
 """Writes of the photos app: keeping uploads as photo rows of any app, and how many photos one
 person may send (the upload budgets)."""
 
+import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -11,10 +12,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from marketplace.errors import StorageUnavailable, storage_errors
 from marketplace.limits import check_recent_count, lock_user
 from photos.models import PhotoUpload, ProcessedPhoto
 from photos.pipeline import photo_queue_processing
 from photos.validation import CheckedImage
+
+logger = logging.getLogger(__name__)
 
 HOUR = timedelta(hours=1)
 DAY = timedelta(days=1)
@@ -86,9 +90,12 @@ def photos_storing() -> Iterator[Store]:
     def store(photo: ProcessedPhoto, checked: CheckedImage) -> ProcessedPhoto:
         photo.content_hash = checked.sha256
         photo.width, photo.height = checked.width, checked.height
-        photo.original.save(
-            f"original{checked.extension}", ContentFile(checked.content), save=False
-        )
+        try:
+            photo.original.save(
+                f"original{checked.extension}", ContentFile(checked.content), save=False
+            )
+        except storage_errors() as error:
+            raise StorageUnavailable from error
         stored.append(photo)
         photo.full_clean(exclude=["original"])
         photo.save()
@@ -99,9 +106,18 @@ def photos_storing() -> Iterator[Store]:
             yield store
     except Exception:
         for photo in stored:
-            photo.original.storage.delete(photo.original.name)
+            _delete_original(photo)
         raise
     # Queued past the block: run eagerly at its commit, a failing task would otherwise be taken
     # for a failed store and delete the originals of committed rows.
     for photo in stored:
         photo_queue_processing(photo)
+
+
+def _delete_original(photo: ProcessedPhoto) -> None:
+    """Undo one stored original; with the storage down too, the row is gone all the same (the
+    file is unreferenced), so log its name and go on undoing the others."""
+    try:
+        photo.original.storage.delete(photo.original.name)
+    except storage_errors():
+        logger.warning("Could not delete the unsaved upload %s", photo.original.name, exc_info=True)

@@ -103,3 +103,16 @@ def clock(monkeypatch):
     from zoneinfo import ZoneInfo
 
     return FrozenClock(monkeypatch, datetime(2026, 3, 2, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai")))
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """A "replica" alias on every test run, mirroring the primary's test database as Django's
+    test runner does: replica tests route to it (tests/marketplace/test_replica.py). Without
+    DATABASE_ROUTERS (the default) nothing else ever uses it."""
+    from django.conf import settings
+
+    primary = settings.DATABASES["default"]
+    settings.DATABASES.setdefault(
+        "replica", {**primary, "TEST": {**primary.get("TEST", {}), "MIRROR": "default"}}
+    )

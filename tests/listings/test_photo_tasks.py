@@ -84,7 +84,9 @@ def test_the_sweep_goes_on_when_the_broker_is_still_down():
     assert set(ListingPhoto.objects.values_list("status", flat=True)) == {"pending"}
 
 
-def test_the_sweep_requeues_only_old_pending_photos_with_attempts_left(settings, queued):
+def test_the_sweep_requeues_old_pending_photos_with_attempts_left_and_settles_the_rest(
+    settings, queued
+):
     stale = ListingPhotoFactory()
     stale_once_tried = ListingPhotoFactory(attempts=settings.PHOTO_MAX_ATTEMPTS - 1)
     recent = ListingPhotoFactory()
@@ -94,9 +96,11 @@ def test_the_sweep_requeues_only_old_pending_photos_with_attempts_left(settings,
     make_old(stale, stale_once_tried, failed, ready, out_of_attempts)
     make_old(recent, minutes=4)  # PHOTO_STALE_AFTER_SECONDS is 5 minutes
 
-    assert requeue_stale_photos() == 2
+    assert requeue_stale_photos() == 3  # two queued, one settled
 
     assert sorted(queued) == [stale.pk, stale_once_tried.pk]
+    out_of_attempts.refresh_from_db()
+    assert out_of_attempts.status == ListingPhoto.Status.FAILED
 
 
 def test_the_photo_task_retries_passing_failures_with_backoff_and_has_time_limits(settings):

@@ -196,3 +196,58 @@ def test_beat_runs_one_sweep_of_each_kind_for_every_photo_model(settings):
         "photos.tasks.requeue_stale_photos",
         "photos.tasks.relocate_misplaced_photos",
     }
+
+
+def test_the_sweep_settles_a_photo_whose_last_attempt_died_with_its_task(settings, monkeypatch):
+    """Three workers killed on it, the last one's message lost: failed, never pending for ever."""
+    sent = []
+    monkeypatch.setattr(process_photo, "delay", lambda *args: sent.append(args))
+    exhausted = ListingPhotoFactory(attempts=settings.PHOTO_MAX_ATTEMPTS)
+    stale = ListingPhotoFactory(attempts=1)
+    running = ListingPhotoFactory(attempts=settings.PHOTO_MAX_ATTEMPTS)  # its last try, now
+    long_ago = timezone.now() - timedelta(minutes=10)
+    ListingPhoto.objects.exclude(pk=running.pk).update(created_at=long_ago)
+
+    assert requeue_stale_photos() == 2
+
+    exhausted.refresh_from_db()
+    assert exhausted.status == ListingPhoto.Status.FAILED
+    assert "stopped 3 times" in exhausted.failure_reason
+    assert sent == [("listings.ListingPhoto", stale.pk)]
+    running.refresh_from_db()
+    assert running.status == ListingPhoto.Status.PENDING
+
+
+def test_photo_processing_has_its_own_queue_and_everything_else_the_default():
+    routes = celery_app.amqp.router
+
+    def queue_of(name):
+        return routes.route({}, name)["queue"].name
+
+    assert queue_of("photos.tasks.process_photo") == "photos"
+    for old_name in RENAMED_PROCESSING:
+        assert queue_of(old_name) == "photos"
+    for other in (
+        "notifications.tasks.send_due_notification_emails",
+        "photos.tasks.requeue_stale_photos",
+        "listings.tasks.relocate_listing_photos",
+        "alerts.tasks.match_saved_searches",
+    ):
+        assert queue_of(other) == "default"
+
+
+def test_a_photo_task_ends_before_a_photo_worker_would_hand_it_to_another():
+    from django.conf import settings as django_settings
+
+    photo_visibility = 45  # docs/deploy.md: CELERY_VISIBILITY_TIMEOUT of the photo workers
+    assert process_photo.time_limit < photo_visibility
+    assert process_photo.soft_time_limit < process_photo.time_limit
+    assert django_settings.CELERY_TASK_REJECT_ON_WORKER_LOST is True
+
+
+def test_processing_retries_when_the_object_storage_does_not_answer():
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    assert issubclass(BotoCoreError, process_photo.autoretry_for)
+    assert issubclass(ClientError, process_photo.autoretry_for)
+    assert OSError in process_photo.autoretry_for
