@@ -332,6 +332,7 @@ class ListingAdmin(ImportExportMixin, admin.ModelAdmin):
         (_("Heating"), {"fields": ["heating", "heating_fee_per_m2", "property_fee_per_m2_month"]}),
         (_("Condition"), {"fields": ["condition"]}),
         (_("Price"), {"fields": ["price"]}),
+        (_("Photos"), {"fields": ["add_photos"]}),
         (
             _("Papers and the seller's taxes"),
             {
@@ -354,7 +355,6 @@ class ListingAdmin(ImportExportMixin, admin.ModelAdmin):
                 ]
             },
         ),
-        (_("Photos"), {"fields": ["add_photos"]}),
         (_("Title and description"), {"fields": ["title", "description", "status"]}),
     ]
     inlines = [ListingPhotoInline]

@@ -492,6 +492,11 @@ def load_trust_demo() -> dict[str, int]:
                     "floor": 5,
                     "total_floors": 6,
                     "status": Listing.Status.ACTIVE,
+                    # What the total cost reads, as every demo listing has it.
+                    "property_fee_per_m2_month": Decimal("0.45"),
+                    "seller_taxes_paid_by": SellerTaxesPaidBy.EACH,
+                    "seller_owned_since": date(2015, 6, 1),
+                    "seller_only_home": True,
                 },
             )
             upload = SimpleUploadedFile("living-room.jpg", room, "image/jpeg")

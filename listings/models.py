@@ -117,7 +117,12 @@ def may_verify_listings(user) -> bool:
     superusers or in the "Verifiers" group (made by a data migration; add people in the admin)."""
     if not (user.is_authenticated and user.is_active and user.is_staff):
         return False
-    return user.is_superuser or user.groups.filter(name=VERIFIERS_GROUP).exists()
+    if user.is_superuser:
+        return True
+    # Asked several times a request (each admin page's menu); the user object lives that long.
+    if not hasattr(user, "_may_verify_listings"):
+        user._may_verify_listings = user.groups.filter(name=VERIFIERS_GROUP).exists()
+    return user._may_verify_listings
 
 
 def may_reassign_listings(user) -> bool:

@@ -113,9 +113,9 @@ def test_the_index_runs_the_same_queries_however_much_there_is_to_do(
         waiting(listing)
     client.get(INDEX)
 
-    # session, user, two permission lists, the admin log; three groups of (items, count more)
-    # at most, whatever the number of items
-    with django_assert_num_queries(5 + (6 if count > 8 else 3)):
+    # session, user, two permission lists, whether the agent verifies listings, the admin log;
+    # three groups of (items, count more) at most, whatever the number of items
+    with django_assert_num_queries(6 + (6 if count > 8 else 3)):
         client.get(INDEX)
 
 

@@ -52,6 +52,7 @@ def test_locked_out_buyer_resets_the_password_and_logs_out_everywhere(
 
     # From the account page, log out of every device.
     page.locator("header").get_by_role("link", name="Zhou").click()
+    page.get_by_role("link", name="Change password or log out of all devices").click()
     page.get_by_role("button", name="Log out of all devices").click()
     expect(page.get_by_role("status")).to_contain_text(
         "You are logged out on every device and in every app."
