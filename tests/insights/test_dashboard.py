@@ -138,6 +138,7 @@ def test_the_api_gives_the_agents_figures(api_client, agent):
         "saves": 1,
         "conversation_count": 0,
         "unread_conversations": 0,
+        "viewing_count": 0,
     }
     assert len(row["daily_views"]) == 30
     assert row["daily_views"][-1] == {"day": timezone.localdate().isoformat(), "views": 6}

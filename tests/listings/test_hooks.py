@@ -10,6 +10,7 @@ from listings import hooks, workbench
 from listings.models import Listing, ListingPriceChange
 from messaging.todo import awaiting_reply_todo
 from tests.listings.factories import ListingFactory
+from viewings.todo import viewings_to_confirm_todo
 
 pytestmark = pytest.mark.django_db
 
@@ -28,11 +29,13 @@ def test_the_workbench_counts_and_to_do_providers_are_registered_at_start_up():
         "views_7_days": False,
         "views_30_days": False,
         "conversation_count": False,
+        "viewing_count": False,
     }
     assert set(hooks._todo_providers) == {
         workbench.expiring_listings_todo,
         workbench.failed_photos_todo,
         awaiting_reply_todo,
+        viewings_to_confirm_todo,
     }
 
 
