@@ -385,6 +385,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "unacked_key": CELERY_UNACKED_KEY,
     "unacked_index_key": f"{CELERY_UNACKED_KEY}_index",
     "unacked_mutex_key": f"{CELERY_UNACKED_KEY}_mutex",
+    # The lock a worker takes for a moment to look for abandoned tasks: if the worker is killed
+    # holding it, the others wait this long (kombu's default is five minutes).
+    "unacked_mutex_expire": 20,
     # Look for abandoned tasks every 5 s (kombu's default is every 100 s).
     "unacked_restore_interval": 5,
     "unacked_restore_throttle": 1,
@@ -406,7 +409,7 @@ CELERY_BEAT_SCHEDULE = {
     # of every photo model (listings, renovation updates and receipts).
     "requeue-stale-photos": {
         "task": "photos.tasks.requeue_stale_photos",
-        "schedule": 600.0,
+        "schedule": 60.0,
     },
     # Photo files in the wrong storage: a listing's move task that never ran, a photo processed
     # while its listing changed, and the public files of deployments older than private storage.
@@ -531,6 +534,10 @@ PHOTO_MAX_PIXELS_BY_FORMAT = {
 }
 PHOTO_MIN_SIDE = 200
 PHOTO_MAX_ATTEMPTS = 3
+# The photo outbox sweep (every minute) queues again a photo never queued (the broker was down)
+# after this grace, and one queued but still pending after PHOTO_STALE_AFTER_SECONDS (its message
+# was lost with its worker; Redis's own redelivery normally comes first, within a minute).
+PHOTO_UNQUEUED_AFTER_SECONDS = 30
 PHOTO_STALE_AFTER_SECONDS = 300
 PHOTOS_PER_LISTING = 30
 # Photos whose files a relocation sweep moves per run (each run well within its time limit).

@@ -40,12 +40,22 @@ class ProcessedPhotoQuerySet(models.QuerySet):
         return self.filter(status=ProcessedPhoto.Status.READY)
 
     def stale(self):
-        """Pending photos whose task never ran (broker or worker down when they came in)."""
-        cutoff = timezone.now() - timedelta(seconds=settings.PHOTO_STALE_AFTER_SECONDS)
+        """Pending photos whose task is not on its way: never queued (the broker was down when
+        they came in) after a short grace, or queued long ago and lost (its worker died with
+        the message). A photo queued a moment ago may wait behind a flood: it is left alone."""
+        now = timezone.now()
+        never_queued = Q(
+            queued_at__isnull=True,
+            **{
+                f"{self.model.received_field}__lt": now
+                - timedelta(seconds=settings.PHOTO_UNQUEUED_AFTER_SECONDS)
+            },
+        )
+        lost = Q(queued_at__lt=now - timedelta(seconds=settings.PHOTO_STALE_AFTER_SECONDS))
         return self.filter(
+            never_queued | lost,
             status=ProcessedPhoto.Status.PENDING,
             attempts__lt=settings.PHOTO_MAX_ATTEMPTS,
-            **{f"{self.model.received_field}__lt": cutoff},
         )
 
     def exhausted(self):
@@ -102,6 +112,8 @@ class ProcessedPhoto(models.Model):
     # {"thumb": {"width": 400, "height": 300, "webp": "<storage name>", "jpeg": "<storage name>"}, ...}
     variants = models.JSONField(_("variants"), default=dict, blank=True)
     processed_at = models.DateTimeField(_("processed at"), null=True, blank=True)
+    # The outbox's mark: when its processing task last reached the broker (empty: not yet).
+    queued_at = models.DateTimeField(_("queued at"), null=True, blank=True)
     original = models.FileField(
         _("original file"), storage=private_storage, upload_to=original_upload_to, max_length=255
     )

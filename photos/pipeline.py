@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from marketplace.tasks import enqueue_or_leave_for_sweep
 from photos import hooks
 from photos.hashing import perceptual_hash_of_file
-from photos.models import PerceptuallyHashed, ProcessedPhoto, photo_models
+from photos.models import PerceptuallyHashed, ProcessedPhoto, photo_model, photo_models
 from photos.processing import VARIANT_WIDTHS, ImageProcessingError, render_variants
 from photos.storage import copy_variants, delete_names, delete_variant_files, store_variants
 from photos.variants import variant_files, variant_storage
@@ -236,6 +236,8 @@ def photo_queue_processing(photo: ProcessedPhoto) -> None:
 def photo_send_processing(model_label: str, photo_id: int) -> None:
     from photos.tasks import process_photo
 
-    enqueue_or_leave_for_sweep(
+    queued = enqueue_or_leave_for_sweep(
         process_photo, model_label, photo_id, what=f"photo {photo_id} ({model_label})"
     )
+    if queued:
+        photo_model(model_label).objects.filter(pk=photo_id).update(queued_at=timezone.now())

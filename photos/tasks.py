@@ -17,7 +17,7 @@ def process_photo(model_label: str, photo_id: int) -> str:
     return photo.status if photo else "gone"
 
 
-# Only queues ids: quick, and the next run (10 minutes on) does what this one could not.
+# Only queues ids: quick, and the next run (a minute on) does what this one could not.
 REQUEUE_TASK = {"soft_time_limit": 60, "time_limit": 90}
 
 

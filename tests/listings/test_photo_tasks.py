@@ -63,15 +63,33 @@ def test_an_upload_while_the_broker_is_down_waits_for_the_sweep(
     assert photo.attempts == 0
     assert f"Could not queue photo {photo.pk}" in caplog.text
 
+    assert photo.queued_at is None  # the outbox says: never reached the broker
+
     # Too recent for the sweep: its task may still be on its way.
     assert requeue_stale_photos() == 0
-    make_old(photo)
+    # Past the 30 s grace the next sweep (every minute) queues it: not after five minutes.
+    make_old(photo, minutes=1)
 
     assert requeue_stale_photos() == 1
 
     photo.refresh_from_db()
     assert photo.status == ListingPhoto.Status.READY
     assert set(photo.variants) == {"large", "medium", "thumb"}
+
+
+def test_a_queued_photo_is_marked_and_queued_again_only_once_its_message_looks_lost(queued):
+    never_queued = ListingPhotoFactory()
+    make_old(never_queued, minutes=1)
+    photo_pipeline.photo_send_processing("listings.ListingPhoto", never_queued.pk)
+    never_queued.refresh_from_db()
+    assert never_queued.queued_at is not None
+    assert requeue_stale_photos() == 0  # queued a moment ago: on its way
+
+    ListingPhoto.objects.filter(pk=never_queued.pk).update(
+        queued_at=timezone.now() - timedelta(minutes=6)
+    )
+    assert requeue_stale_photos() == 1  # still pending five minutes on: its message was lost
+    assert queued == [never_queued.pk, never_queued.pk]
 
 
 def test_the_sweep_goes_on_when_the_broker_is_still_down():
@@ -94,7 +112,12 @@ def test_the_sweep_requeues_old_pending_photos_with_attempts_left_and_settles_th
     ready = ListingPhotoFactory(ready=True)
     out_of_attempts = ListingPhotoFactory(attempts=settings.PHOTO_MAX_ATTEMPTS)
     make_old(stale, stale_once_tried, failed, ready, out_of_attempts)
-    make_old(recent, minutes=4)  # PHOTO_STALE_AFTER_SECONDS is 5 minutes
+    # Queued 4 minutes ago and still pending: maybe behind a flood of photos, so left alone
+    # until PHOTO_STALE_AFTER_SECONDS (5 minutes) say its message was lost.
+    make_old(recent, minutes=4)
+    ListingPhoto.objects.filter(pk=recent.pk).update(
+        queued_at=timezone.now() - timedelta(minutes=4)
+    )
 
     assert requeue_stale_photos() == 3  # two queued, one settled
 
@@ -112,6 +135,9 @@ def test_the_photo_task_retries_passing_failures_with_backoff_and_has_time_limit
     assert task.retry_jitter
     assert task.max_retries == 5
     assert task.soft_time_limit < task.time_limit
+    # A retry waits in the worker unacknowledged: short enough that Redis does not hand it to
+    # a second worker (the photos queue's visibility timeout is 45 s).
+    assert task.retry_backoff_max <= 20
     # Every run counts an attempt: a photo that keeps failing ends failed, not pending forever.
     assert task.max_retries >= settings.PHOTO_MAX_ATTEMPTS
 
