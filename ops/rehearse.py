@@ -14,6 +14,7 @@ gunicorn 8101/8102.
 """
 
 import argparse
+import contextlib
 import csv
 import json
 import os
@@ -25,6 +26,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from dataclasses import dataclass, field
@@ -69,6 +71,8 @@ class Shape:
     env: dict
     processes: dict = field(default_factory=dict)  # name -> Popen
     faults: list = field(default_factory=list)  # (name, start, end)
+    restarts: dict = field(default_factory=dict)  # name -> times the supervisor restarted it
+    redone: list = field(default_factory=list)  # seconds until a killed worker's photos were ready
 
     def start(self, name: str, args: list[str], *, env: dict | None = None, user=None):
         log = open(self.run / f"{name}.log", "ab")  # noqa: SIM115 - closed with the process
@@ -281,16 +285,8 @@ def start_s3(shape: Shape) -> None:
         "moto S3 server",
         lambda: urllib.request.urlopen(f"http://127.0.0.1:{PORTS['s3']}/", timeout=2),
     )
-    import boto3
-
-    s3 = boto3.client(
-        "s3",
-        endpoint_url=f"http://127.0.0.1:{PORTS['s3']}",
-        aws_access_key_id="rehearsal",
-        aws_secret_access_key="rehearsal",
-        region_name="us-east-1",
-    )
-    for bucket in ("walkup-public", "walkup-private"):
+    s3 = s3_client()
+    for bucket in MEDIA_BUCKETS:
         s3.create_bucket(Bucket=bucket)
 
 
@@ -363,18 +359,7 @@ def start_app(shape: Shape) -> None:
         )
     start_worker(shape, "worker-photos")
     start_worker(shape, "worker-default")
-    shape.start(
-        "beat",
-        [
-            BIN / "celery",
-            "-A",
-            "marketplace",
-            "beat",
-            "--loglevel=INFO",
-            "--schedule",
-            str(shape.run / "beat-schedule"),
-        ],
-    )
+    start_beat(shape)
     for name in ("web1", "web2"):
         wait_for(name, lambda name=name: http_ok(f"http://127.0.0.1:{PORTS[name]}/healthz"))
 
@@ -410,6 +395,39 @@ def start_worker(shape: Shape, name: str) -> None:
         ],
         env=extra,
     )
+
+
+def start_beat(shape: Shape) -> None:
+    shape.start(
+        "beat",
+        [
+            BIN / "celery",
+            "-A",
+            "marketplace",
+            "beat",
+            "--loglevel=INFO",
+            "--schedule",
+            str(shape.run / "beat-schedule"),
+        ],
+    )
+
+
+# What systemd's Restart=always does in production (docs/deploy.md): a Celery process that
+# exits, killed or fallen over (a worker whose broker vanishes mid-acknowledgement exits with
+# "Unrecoverable error"), is started again.
+SUPERVISED = {
+    "worker-photos": lambda shape: start_worker(shape, "worker-photos"),
+    "worker-default": lambda shape: start_worker(shape, "worker-default"),
+    "beat": start_beat,
+}
+
+
+def supervise(shape: Shape) -> None:
+    for name, start in SUPERVISED.items():
+        process = shape.processes.get(name)
+        if process is not None and process.poll() is not None:
+            shape.restarts[name] = shape.restarts.get(name, 0) + 1
+            start(shape)
 
 
 def start_nginx(shape: Shape) -> None:
@@ -524,7 +542,7 @@ def run_load(shape: Shape, minutes: float, ids: dict) -> tuple[float, float, dic
         },
     )
     started = time.time()
-    memory: dict[str, list[int]] = {}
+    memory: dict[str, list[tuple[int, int]]] = {}  # name -> (pid, kB) samples
     # The faults, spread over the run: (at fraction of the run, action).
     plan = [
         (0.15, "gunicorn"),
@@ -538,25 +556,38 @@ def run_load(shape: Shape, minutes: float, ids: dict) -> tuple[float, float, dic
         started + seconds * 0.05 + i * (seconds * 0.85 / kills_due) for i in range(kills_due)
     ]
     worker_kills = 0
+    # The 30-second faults run beside the loop, so the pool kills and the supervisor go on.
+    fault_threads = []
     while locust.poll() is None:
         now = time.time()
         sample_memory(shape, memory)
+        supervise(shape)
         if plan and now - started >= plan[0][0] * seconds:
             _at, fault = plan.pop(0)
             if fault == "gunicorn":
                 fault_gunicorn(shape)
             elif fault == "redis":
-                fault_stop(shape, "redis", start_redis)
+                fault_threads.append(in_background(fault_stop, shape, "redis", start_redis))
             elif fault == "photo worker":
-                fault_whole_photo_worker(shape)
+                fault_threads.append(in_background(fault_whole_photo_worker, shape))
             elif fault == "replica":
-                fault_stop(shape, "pg-replica", start_replica, sig=signal.SIGINT)
+                fault_threads.append(
+                    in_background(fault_stop, shape, "pg-replica", start_replica, sig=signal.SIGINT)
+                )
         if kill_times and now >= kill_times[0] and fault_photo_worker(shape):
             kill_times.pop(0)
             worker_kills += 1
         time.sleep(1)
+    for thread in fault_threads:
+        thread.join()
     ended = time.time()
     return started, ended, {"memory": memory, "worker_kills": worker_kills}
+
+
+def in_background(action, *args, **kwargs) -> threading.Thread:
+    thread = threading.Thread(target=action, args=args, kwargs=kwargs, daemon=True)
+    thread.start()
+    return thread
 
 
 def sample_memory(shape: Shape, memory: dict) -> None:
@@ -575,7 +606,8 @@ def sample_memory(shape: Shape, memory: dict) -> None:
         process = shape.processes.get(name)
         if process is None or process.poll() is not None:
             continue
-        memory.setdefault(name, []).append(sum(rss_kb(pid) for pid in tree(process.pid)))
+        kilobytes = sum(rss_kb(pid) for pid in tree(process.pid))
+        memory.setdefault(name, []).append((process.pid, kilobytes))
 
 
 def fault_gunicorn(shape: Shape) -> None:
@@ -595,19 +627,69 @@ def fault_stop(shape: Shape, name: str, restart, sig=signal.SIGTERM) -> None:
 
 
 def fault_whole_photo_worker(shape: Shape) -> None:
-    """kill -9 of the whole photo worker, pool and all: its tasks wait in Redis's unacked set
-    for the photos queue's visibility timeout (45 s), then go to the new worker."""
+    """kill -9 of the whole photo worker, pool and all, which the supervisor starts again: its
+    tasks wait in Redis's unacknowledged set for the photos queue's visibility timeout (45 s),
+    then go to the new worker. Times how long until the photos it was making are ready."""
+    being_made: set[int] = set()
+    for _second in range(30):  # kill it with work in hand, or the redelivery is not tested
+        being_made = pending_photos(shape, started_only=True)
+        if being_made:
+            break
+        time.sleep(1)
     start = time.time()
-    shape.stop("worker-photos", signal.SIGKILL)
-    time.sleep(5)
-    start_worker(shape, "worker-photos")
-    shape.faults.append(("kill -9 whole photo worker", start, time.time()))
+    os.killpg(shape.processes["worker-photos"].pid, signal.SIGKILL)
+    shape.faults.append(("kill -9 whole photo worker", start, start + 5))
+    waiting = set(being_made)
+    while waiting and time.time() < start + REDONE_WAIT_SECONDS:
+        time.sleep(2)
+        waiting &= pending_photos(shape)
+    shape.redone.append((len(being_made), time.time() - start, not waiting))
+
+
+REDONE_WAIT_SECONDS = 150
+
+
+def photo_on_its_last_attempt(shape: Shape) -> bool:
+    """Whether a photo being made has been killed before on every attempt but this one: a
+    photo whose processing dies PHOTO_MAX_ATTEMPTS times is failed on purpose (that is how a
+    file that kills the worker is told from a worker that died), so the rehearsal, which kills
+    at random, waits for another moment rather than make a good photo look like a bad file."""
+    query = (
+        "SELECT count(*) FROM listings_listingphoto"  # noqa: S608 - a constant, no input
+        f" WHERE status = 'pending' AND attempts >= {PHOTO_MAX_ATTEMPTS}"
+    )
+    return psql(query) not in ("", "0")
+
+
+PHOTO_MAX_ATTEMPTS = 3  # settings.PHOTO_MAX_ATTEMPTS
+
+
+def psql(query: str, database: str = "walkup") -> str:
+    out = sh(
+        PG_BIN / "psql",
+        *("-h", "127.0.0.1", "-p", str(PORTS["primary"]), "-U", "postgres", "-At"),
+        *("-d", database, "-c", query),
+        capture_output=True,
+        check=False,
+    )
+    return out.stdout.strip()
+
+
+def pending_photos(shape: Shape, started_only=False) -> set[int]:
+    """Listing photos still pending, from the primary; started_only: those a worker is making
+    now (an attempt counted, not finished)."""
+    started = " AND attempts > 0" if started_only else ""
+    query = f"SELECT id FROM listings_listingphoto WHERE status = 'pending'{started}"  # noqa: S608
+    return {int(line) for line in psql(query).split()}
 
 
 def fault_photo_worker(shape: Shape) -> int:
     """kill -9 of the photo worker's pool process that is processing a photo; the worker
     starts a new one, and Redis (reject_on_worker_lost) hands the task out again."""
-    child = busy_child(shape.processes["worker-photos"].pid)
+    process = shape.processes.get("worker-photos")
+    if process is None or process.poll() is not None or photo_on_its_last_attempt(shape):
+        return 0
+    child = busy_child(process.pid)
     if child is None:
         return 0
     try:
@@ -686,6 +768,69 @@ def backup_and_restore(shape: Shape) -> tuple[bool, str]:
 
     source, restored = counts("walkup"), counts("walkup_restored")
     return source == restored, f"{'/'.join(restored)} rows ({', '.join(BACKUP_TABLES)})"
+
+
+MEDIA_BUCKETS = ("walkup-public", "walkup-private")
+
+
+def s3_client():
+    import boto3
+
+    return boto3.client(
+        "s3",
+        endpoint_url=f"http://127.0.0.1:{PORTS['s3']}",
+        aws_access_key_id="rehearsal",
+        aws_secret_access_key="rehearsal",
+        region_name="us-east-1",
+    )
+
+
+def bucket_objects(s3, bucket: str) -> dict[str, tuple[int, str]]:
+    """Every object of a bucket: key -> (size, ETag)."""
+    found = {}
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+        for item in page.get("Contents", []):
+            found[item["Key"]] = (item["Size"], item["ETag"])
+    return found
+
+
+def copy_bucket(s3, source: str, target: str) -> None:
+    """What `aws s3 sync s3://source s3://target` does, with boto3 (already installed)."""
+    with contextlib.suppress(s3.exceptions.BucketAlreadyOwnedByYou):
+        s3.create_bucket(Bucket=target)
+    for key in bucket_objects(s3, source):
+        s3.copy_object(Bucket=target, Key=key, CopySource={"Bucket": source, "Key": key})
+
+
+def backup_and_restore_media(shape: Shape) -> tuple[bool, str]:
+    """Both media buckets copied to backup buckets, restored from them into fresh buckets, and
+    compared object by object; every variant the restored database names is in them."""
+    s3 = s3_client()
+    same, objects = True, 0
+    for bucket in MEDIA_BUCKETS:
+        copy_bucket(s3, bucket, f"{bucket}-backup")
+        copy_bucket(s3, f"{bucket}-backup", f"{bucket}-restored")
+        source = bucket_objects(s3, bucket)
+        same &= source == bucket_objects(s3, f"{bucket}-restored")
+        objects += len(source)
+    restored = set()
+    for bucket in MEDIA_BUCKETS:
+        restored |= set(bucket_objects(s3, f"{bucket}-restored"))
+    named = variant_files_named(database="walkup_restored")
+    missing = named - restored
+    return same and not missing, (
+        f"{objects} objects; {len(named) - len(missing)} of {len(named)} variant files the "
+        "restored database names"
+    )
+
+
+def variant_files_named(database: str) -> set[str]:
+    query = "SELECT variants FROM listings_listingphoto WHERE status = 'ready'"
+    names = set()
+    for line in psql(query, database).splitlines():
+        for variant in json.loads(line).values():
+            names |= {variant[kind] for kind in ("webp", "jpeg") if variant.get(kind)}
+    return names
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -773,6 +918,19 @@ def figures(shape: Shape, before: dict, after: dict, load: dict, elapsed: float)
         )
     )
     table.append(("photos processed twice", twice, "0", twice == 0))
+    for taken, seconds, done in shape.redone:
+        table.append(
+            (
+                "photos being made at the whole-worker kill: ready again after",
+                f"{taken} photos, {seconds:.0f} s"
+                if done
+                else f"{taken} photos, not in {seconds:.0f} s",
+                "≥ 1 photo, ≤ 60 s",
+                taken >= 1 and done and seconds <= 60,
+            )
+        )
+    restarts = ", ".join(f"{name} {count}" for name, count in sorted(shape.restarts.items()))
+    table.append(("Celery processes the supervisor restarted", restarts or "none", "", True))
     batches = after["email_batches"] - before["email_batches"]
     table.append(
         (
@@ -794,17 +952,22 @@ def figures(shape: Shape, before: dict, after: dict, load: dict, elapsed: float)
     table.append(
         ("web CPU per request", f"{1000 * cpu_seconds / max(len(rows), 1):.1f} ms", "", True)
     )
-    for name, samples in sorted(load["memory"].items()):
+    for name, pid_samples in sorted(load["memory"].items()):
+        # Growth over the second half of the process's longest life in the load (the first
+        # half warms caches and buffers up; a restarted process starts small again).
+        lives: dict[int, list[int]] = {}
+        for pid, kilobytes in pid_samples:
+            lives.setdefault(pid, []).append(kilobytes)
+        samples = max(lives.values(), key=len)
         if len(samples) < 8:
             continue
-        # Growth over the second half of the load (the first warms caches and buffers up).
         middle = statistics.mean(samples[len(samples) // 2 - 2 : len(samples) // 2 + 2])
         growth = 100 * (statistics.mean(samples[-4:]) - middle) / max(middle, 1)
         ours = not name.startswith(("pg-", "redis", "s3", "nginx"))
         table.append(
             (
                 f"memory {name}: peak, growth over the 2nd half",
-                f"{max(samples) / 1024:.0f} MB, {growth:+.0f} %",
+                f"{max(kb for _pid, kb in pid_samples) / 1024:.0f} MB, {growth:+.0f} %",
                 "< +20 %" if ours else "",
                 not ours or growth < 20,
             )
@@ -873,6 +1036,7 @@ def print_table(table: list[tuple]) -> bool:
 def settle(shape: Shape, since: float, deadline: float) -> dict:
     """Wait for the queues to drain: photos processed, emails sent."""
     while time.time() < deadline:
+        supervise(shape)
         counts = db_counts(shape, since)
         if counts["photos_pending"] == 0 and counts["email_due"] == 0:
             return counts
@@ -918,6 +1082,15 @@ def main() -> int:
                 restored_counts,
                 "equal",
                 restored,
+            )
+        )
+        media_restored, media_counts = backup_and_restore_media(shape)
+        table.append(
+            (
+                "media backed up and restored into fresh buckets: same objects",
+                media_counts,
+                "equal; all",
+                media_restored,
             )
         )
         ok = print_table(table)
