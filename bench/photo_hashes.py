@@ -179,7 +179,7 @@ def fill(stored: int, rnd: random.Random) -> int:
                         "{}",
                         "",
                         "",
-                        number,
+                        number % 30_000,  # a smallint on PostgreSQL
                         False,
                         "2026-01-01 00:00:00+00:00",
                         value,
