@@ -202,3 +202,14 @@ def test_a_cold_cache_costs_no_query_either(client, django_assert_num_queries):
 
     with django_assert_num_queries(SEARCH_QUERIES):
         client.get(SEARCH_URL, HTTP_ACCEPT_LANGUAGE="en")
+
+
+def test_the_demo_leaves_the_reports_cached_so_cards_carry_notes(
+    client, cities, django_capture_on_commit_callbacks
+):
+    from insights.demo import load_insights_demo
+
+    with django_capture_on_commit_callbacks(execute=True):
+        load_insights_demo()
+
+    assert len(notes_on_the_search_page(client)) == len(cities)
