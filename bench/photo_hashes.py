@@ -7,8 +7,9 @@ lookalikes takes among --stored stored hashes (goal: under 20 ms at 1,000,000).
   original directly, for scale;
 * lookup: `photos.hashing.lookalikes` over `ListingPhoto` rows, the call the listings service
   makes, for hashes with a planted neighbour at every distance up to the limit and for hashes
-  with none, at the lookalike limit (PHOTO_LOOKALIKE_MAX_DISTANCE) and at 3 and 7 bits; and one
-  full scan (every stored hash read and compared) for comparison.
+  with none, at the lookalike limit (PHOTO_LOOKALIKE_MAX_DISTANCE) and at 3 and 7 bits: p50 and
+  p95 in ms, the candidates the band indexes offer (mean of the first 20), and how many lookups
+  found something; and one full scan (every stored hash read and compared) for comparison.
 
     .venv/bin/python bench/photo_hashes.py                       # 1,000,000 hashes, SQLite
     .venv/bin/python bench/photo_hashes.py --database-url postgres://postgres@127.0.0.1:5432/walkup_bench_hashes
@@ -179,7 +180,7 @@ def fill(stored: int, rnd: random.Random) -> int:
                         "{}",
                         "",
                         "",
-                        number,
+                        number % 30_000,  # a smallint on PostgreSQL
                         False,
                         "2026-01-01 00:00:00+00:00",
                         value,
@@ -189,6 +190,18 @@ def fill(stored: int, rnd: random.Random) -> int:
             cursor.executemany(sql, rows)
     print(f"filled {stored:,} hashes in {time.perf_counter() - started:.1f} s")
     return listing.pk
+
+
+def settle() -> None:
+    """What autovacuum does to a table that grew (and what a fresh fill lacks): statistics for
+    the planner, and the visibility map that lets the band indexes answer without the rows."""
+    from django.db import connection
+
+    from listings.models import ListingPhoto
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"VACUUM ANALYZE {ListingPhoto._meta.db_table}")
 
 
 def flip(value: int, bits: int, rnd: random.Random) -> int:
@@ -203,7 +216,7 @@ def bench_lookups(stored: int, lookups: int, rnd: random.Random) -> None:
     from django.db import connection
 
     from listings.models import ListingPhoto
-    from photos.hashing import hamming_distance, lookalike_candidates, lookalikes
+    from photos.hashing import hamming_distance, lookalikes
 
     limit = settings.PHOTO_LOOKALIKE_MAX_DISTANCE
     others = ListingPhoto.objects.exclude(listing_id=-1)  # the service's "another listing"
@@ -211,7 +224,7 @@ def bench_lookups(stored: int, lookups: int, rnd: random.Random) -> None:
         ListingPhoto.objects.order_by("?").values_list("perceptual_hash", flat=True)[:lookups]
     )
     print(f"stored hashes: {stored:,} on {connection.vendor}")
-    print(f"{'lookup':<34} {'median ms':>10} {'p95 ms':>8} {'candidates':>11} {'found':>6}")
+    print(f"{'lookup':<34} {'p50 ms':>10} {'p95 ms':>8} {'candidates':>11} {'found':>6}")
     for max_distance in sorted({3, 7, limit}):
         for kind in ("near", "none"):
             timings, candidates, found = [], [], 0
@@ -225,19 +238,15 @@ def bench_lookups(stored: int, lookups: int, rnd: random.Random) -> None:
                 timings.append((time.perf_counter() - started) * 1000)
                 found += bool(result)
                 if index < 20:
-                    candidates.append(
-                        others.filter(
-                            lookalike_candidates(ListingPhoto, query, max_distance)
-                        ).count()
-                    )
-            median = statistics.median(timings)
+                    candidates.append(candidate_count(query, max_distance))
+            p50 = statistics.median(timings)
             p95 = sorted(timings)[max(0, int(len(timings) * 0.95) - 1)]
             label = f"d<={max_distance} {'planted neighbour' if kind == 'near' else 'no neighbour'}"
             verdict = ""
             if max_distance == limit:
-                verdict = "PASS" if median < GOAL_LOOKUP_MS else "MISS"
+                verdict = "PASS" if p95 < GOAL_LOOKUP_MS else "MISS"
             print(
-                f"{label:<34} {median:>10.2f} {p95:>8.2f} {statistics.mean(candidates):>11.0f} "
+                f"{label:<34} {p50:>10.2f} {p95:>8.2f} {statistics.mean(candidates):>11.0f} "
                 f"{found:>6}/{lookups} {verdict}"
             )
     started = time.perf_counter()
@@ -249,7 +258,22 @@ def bench_lookups(stored: int, lookups: int, rnd: random.Random) -> None:
     )
     scan = (time.perf_counter() - started) * 1000
     print(f"full scan (every hash compared)    {scan:>10.2f} ms, {matches} found")
-    print(f"goal: lookup at d<={limit} under {GOAL_LOOKUP_MS:.0f} ms (median)")
+    print(f"goal: lookup at d<={limit} under {GOAL_LOOKUP_MS:.0f} ms (PASS: p50 and p95 under it)")
+
+
+def candidate_count(query: int, max_distance: int) -> int:
+    """How many stored hashes the band indexes offer before the distance is measured."""
+    from django.db import connection
+
+    from listings.models import ListingPhoto
+    from photos.hashing import near_hashes_sql
+
+    sql, params = near_hashes_sql(
+        ListingPhoto, query, max_distance, using="default", measured=False
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COUNT(*) FROM ({sql}) AS candidates", params)
+        return cursor.fetchone()[0]
 
 
 def main() -> None:
@@ -257,6 +281,7 @@ def main() -> None:
     setup(args.database_url)
     bench_hashing(args.photos)
     fill(args.stored, random.Random(13))
+    settle()
     # Another seed for the queries: the fill's would make its own hashes again.
     bench_lookups(args.stored, args.lookups, random.Random(2026))
 

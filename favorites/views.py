@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from favorites import selectors, services
+from listings import hooks
 from listings.models import Listing
 
 PAGE_SIZE = 24
@@ -39,6 +40,7 @@ def favorite_list(request):
     page = Paginator(selectors.favorites_for(request.user), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
+    hooks.with_card_notes(favorite.listing for favorite in page)
     return render(request, "favorites/list.html", {"page": page})
 
 

@@ -1,5 +1,6 @@
 """Demo views history (called by `manage.py load_demo` after the listings demo; idempotent), so
-the agent's dashboard has sparklines and figures to show from the first `make run`."""
+the agent's dashboard has sparklines and figures to show from the first `make run`; and the
+cities' market reports, computed into the cache once the demo is committed."""
 
 import random
 from datetime import timedelta
@@ -7,6 +8,7 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from insights.market import city_markets_refresh
 from insights.models import ListingDailyViews
 from insights.selectors import SPARKLINE_DAYS
 from listings.models import Listing
@@ -33,3 +35,6 @@ def load_insights_demo(*, now=None, seed: int = 2026) -> None:
                 )
             )
     ListingDailyViews.objects.bulk_create(rows, ignore_conflicts=True, batch_size=2000)
+    # The cities' market reports in the cache, as the beat task keeps them: the market pages and
+    # the cards' "12% below Hegang's median" show from the first page view.
+    transaction.on_commit(city_markets_refresh)

@@ -81,3 +81,20 @@ class CityMarketSerializer(serializers.Serializer):
     districts = DistrictPriceSerializer(many=True)
     price_bins = PriceBinSerializer(many=True)
     months = MonthPriceSerializer(many=True)
+
+
+class CityMedianComparisonSerializer(serializers.Serializer):
+    """On each listing of the search and its detail: null while the city's market report is not
+    computed (GET /api/v1/cities/{slug}/market/ has the figures)."""
+
+    percent = serializers.IntegerField(
+        help_text="How far the price per m² is from the city's median price per m², in whole "
+        "percent: negative below the median, positive above."
+    )
+    city_median_price_per_m2 = serializers.IntegerField(
+        help_text="The median price per m² of the city's flats for sale (its market report)."
+    )
+
+
+def city_median_comparison_field() -> CityMedianComparisonSerializer:
+    return CityMedianComparisonSerializer(read_only=True, allow_null=True, default=None)

@@ -99,6 +99,10 @@ class ListingViewSet(viewsets.ModelViewSet):
         # Search parameters apply to the list only; a detail URL ignores them.
         return super().filter_queryset(queryset) if self.action == "list" else queryset
 
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        return None if page is None else hooks.with_card_notes(page)
+
     def get_serializer_class(self):
         if self.action == "list":
             return ListingListSerializer
@@ -158,6 +162,7 @@ class ListingViewSet(viewsets.ModelViewSet):
             "city_median_price_per_m2": market.median_price_per_m2 if market else None,
             "total_cost": total_cost,
         }
+        [listing] = hooks.with_card_notes([listing])
         return ListingDetailSerializer(listing, context=context).data
 
 

@@ -8,6 +8,10 @@ registered, in the order registered:
 - `register_viewer_flag`: a yes/no fact about a listing for the person looking (favorites:
   `is_favorite`). It is annotated in the listings query itself, so cards cost no extra query,
   and the API's list and detail show and document it.
+- `register_card_note`: a figure another app keeps about a listing, shown as a line on its card
+  that links to that app's page (insights: how far the price per m² is from the city's median,
+  linking to the city's market page). Worked out once per page of cards, never per card, and
+  shown in the API's search results and detail under its name.
 - `register_detail_field`: a read-only API field of one listing that another app computes
   (messaging: `agent_median_response_seconds`).
 - `register_price_cut_receiver`: told of a price cut on a listing on the market, inside the
@@ -25,7 +29,7 @@ Plain calls rather than Django signals: every listener is one grep away (`regist
 the caller's transaction, and its error is the caller's error.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -123,6 +127,47 @@ def announce_price_cut(*, listing, change) -> None:
     the price change itself."""
     for receiver in _price_cut_receivers:
         receiver(listing=listing, change=change)
+
+
+# --- notes on cards ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CardNote:
+    name: str
+    # for_listings(listings): {listing id: value} for the listings it has something to say about,
+    # in a fixed number of queries whatever the number of listings (better: from the cache). A
+    # value has `text` (a sentence, in the active language) and `link` (the page it points at).
+    for_listings: Callable[[list], dict]
+    make_field: FieldFactory  # the API field of a value; null where there is none
+
+
+_card_notes: dict[str, CardNote] = {}
+
+
+def register_card_note(name: str, for_listings: Callable[[list], dict], make_field) -> None:
+    """Cards carry `name`, worked out for a whole page by `for_listings(listings)`."""
+    _register(_card_notes, name, CardNote(name, for_listings, make_field))
+
+
+def card_notes() -> list[CardNote]:
+    return list(_card_notes.values())
+
+
+def with_card_notes(listings: Iterable) -> list:
+    """The listings of a page of cards, each with every note's value under its name (None where
+    there is none) and `card_notes`, the values to show, in the order registered."""
+    listings = list(listings)
+    for listing in listings:
+        listing.card_notes = []
+    for note in _card_notes.values():
+        values = note.for_listings(listings)
+        for listing in listings:
+            value = values.get(listing.pk)
+            setattr(listing, note.name, value)
+            if value is not None:
+                listing.card_notes.append(value)
+    return listings
 
 
 # --- figures per listing, and its page being read -----------------------------------------

@@ -80,7 +80,8 @@ def listing_search(*, params, user=None) -> ListingFilterSet:
 
 
 def listing_newest(*, limit: int = 6, user=None) -> list[Listing]:
-    return list(listing_cards(user=user).active().order_by("-published_at", "-id")[:limit])
+    newest = listing_cards(user=user).active().order_by("-published_at", "-id")[:limit]
+    return hooks.with_card_notes(newest)
 
 
 def listing_cards(*, user=None):

@@ -195,6 +195,8 @@ class ListingListSerializer(serializers.ModelSerializer):
         fields = super().get_fields()
         for flag in hooks.viewer_flags():
             fields[flag.name] = flag.field()
+        for note in hooks.card_notes():
+            fields[note.name] = note.make_field()
         return fields
 
     def to_representation(self, listing):
@@ -232,7 +234,13 @@ class ListingListSerializer(serializers.ModelSerializer):
             "verified": listing.is_verified,
             "other_agents": getattr(listing, "other_agents", 0),
             **{name: bool(getattr(listing, name, False)) for name in self._viewer_flag_names},
+            **{name: self._card_note(listing, name, field) for name, field in self._note_fields},
         }
+
+    @staticmethod
+    def _card_note(listing, name, field):
+        value = getattr(listing, name, None)
+        return None if value is None else field.to_representation(value)
 
     @extend_schema_field(VariantSerializer(allow_null=True))
     def get_cover(self, listing):
@@ -245,6 +253,10 @@ class ListingListSerializer(serializers.ModelSerializer):
     @cached_property
     def _viewer_flag_names(self) -> list[str]:
         return [flag.name for flag in hooks.viewer_flags()]
+
+    @cached_property
+    def _note_fields(self) -> list[tuple[str, serializers.Field]]:
+        return [(note.name, note.make_field()) for note in hooks.card_notes()]
 
 
 class ListingPriceChangeSerializer(serializers.ModelSerializer):

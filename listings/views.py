@@ -3,7 +3,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from listings import selectors
+from listings import hooks, selectors
 from listings.filters import ListingFilterSet
 from listings.pages import render_listing_detail
 
@@ -28,6 +28,7 @@ def search(request):
     if filterset.is_valid():
         paginator = Paginator(filterset.qs, settings.LISTINGS_PAGE_SIZE)
         page = paginator.get_page(request.GET.get("page"))
+        page.object_list = hooks.with_card_notes(page.object_list)
     query_without_page = request.GET.copy()
     query_without_page.pop("page", None)
     return render(

@@ -42,6 +42,7 @@ LIST_FIELDS = {
     "verified",
     "other_agents",
     "is_favorite",
+    "city_median_comparison",
 }
 DETAIL_EXTRA_FIELDS = {
     "verified_at",
@@ -128,6 +129,7 @@ def test_list_result_has_exactly_the_documented_fields(api_client, flat):
         "verified": False,
         "other_agents": 0,
         "is_favorite": False,
+        "city_median_comparison": None,  # the city's market report is not computed yet
     }
 
 

@@ -4,6 +4,7 @@ would find."""
 
 import random
 from io import BytesIO
+from itertools import product
 
 import pytest
 from django.conf import settings
@@ -12,7 +13,7 @@ from PIL import Image
 from photos.hashing import (
     BANDS,
     band_neighbours,
-    band_radius,
+    band_radii,
     hamming_distance,
     hash_bands,
     nearest,
@@ -63,6 +64,36 @@ def test_the_hash_is_a_signed_64_bit_integer_with_four_16_bit_bands():
     assert sum(band << (16 * i) for i, band in enumerate(bands)) == value % 2**64
 
 
+@pytest.mark.parametrize(
+    ("max_distance", "radii"),
+    [
+        (0, (0, 0, 0, 0)),
+        (3, (0, 0, 0, 0)),
+        (7, (1, 1, 1, 1)),
+        (10, (2, 2, 2, 1)),
+        (11, (2, 2, 2, 2)),
+    ],
+)
+def test_the_band_radii_add_up_to_the_distance_less_the_bands_but_one(max_distance, radii):
+    assert band_radii(max_distance) == radii
+
+
+@pytest.mark.parametrize("max_distance", range(17))
+def test_however_the_differing_bits_fall_one_band_is_within_its_radius(max_distance):
+    """The pigeonhole guarantee, over every way of spreading up to `max_distance` differing
+    bits over the four bands: no hash within the distance can escape every band's probe."""
+    radii = band_radii(max_distance)
+    spreads = product(range(min(max_distance, 16) + 1), repeat=BANDS)
+
+    escaping = [
+        spread
+        for spread in spreads
+        if sum(spread) <= max_distance
+        and all(bits > radius for bits, radius in zip(spread, radii, strict=True))
+    ]
+    assert escaping == []
+
+
 def test_a_band_radius_of_two_probes_every_value_within_two_bits():
     neighbours = band_neighbours(0b1010, 2)
 
@@ -79,8 +110,10 @@ def test_the_bands_find_every_hash_brute_force_finds(max_distance):
         bits = rnd.sample(range(64), distance)
         near = (query % 2**64) ^ sum(1 << bit for bit in bits)
         stored.append(near - 2**64 if near >= 2**63 else near)
-    radius = band_radius(max_distance)
-    probes = [set(band_neighbours(band, radius)) for band in hash_bands(query)]
+    probes = [
+        set(band_neighbours(band, radius))
+        for band, radius in zip(hash_bands(query), band_radii(max_distance), strict=True)
+    ]
 
     candidates = [
         (i, value)
