@@ -33,6 +33,8 @@ from purchases import steps as checklist
 from purchases.models import Purchase, Step, StepDocument, StepPhoto
 from renovations.models import RenovationProject
 from renovations.services import SMALL_FLAT_TEMPLATE, project_create
+from viewings import selectors as viewings_selectors
+from viewings.models import Viewing
 
 Status = Purchase.Status
 StepStatus = Step.Status
@@ -131,10 +133,14 @@ def purchase_open(*, by: User, listing: Listing, buyer: User | None = None) -> P
         raise ValidationError(
             {"listing": _("A purchase of this flat by this buyer is open.")}
         ) from None
-    Step.objects.bulk_create(
+    steps = [
         Step(purchase=purchase, kind=rule.kind, position=position)
         for position, rule in enumerate(checklist.CHECKLIST)
-    )
+    ]
+    viewing = viewings_selectors.last_done_viewing(buyer=buyer, listing=listing)
+    if viewing is not None:
+        _tick_viewing_step(next(s for s in steps if s.kind == Step.Kind.VIEWING), viewing)
+    Step.objects.bulk_create(steps)
     _tell(
         purchase.other_party(by),
         purchase,
@@ -307,6 +313,38 @@ def step_update(*, step: Step, by: User, data: dict[str, Any]) -> StepChange:
     if completed:
         _complete(purchase)
     return StepChange(step=step, purchase=purchase, completed=completed)
+
+
+def _tick_viewing_step(step: Step, viewing: Viewing) -> None:
+    """The checklist's first step, done by a video viewing booked on Walkup that the buyer said
+    took place; a note already written stays, under the viewing's."""
+    step.status = StepStatus.DONE
+    step.done_on = timezone.localdate(viewing.starts_at)
+    seen = _("Video viewing on %(date)s, booked on Walkup.") % {"date": f"{step.done_on:%Y-%m-%d}"}
+    step.note = f"{seen}\n{step.note}".strip()[:MAX_NOTE]
+    step.updated_by_id = viewing.buyer_id
+    step.updated_at = timezone.now()
+
+
+@transaction.atomic
+def purchases_see_viewing_done(*, viewing: Viewing) -> None:
+    """A viewing the buyer says took place ticks "video viewing done" in their open purchase of
+    the flat, if nobody has yet (viewings announces it: purchases/apps.py). The agent still
+    ticks the step by hand for a viewing held elsewhere."""
+    purchases = Purchase.objects.select_for_update(of=("self",)).filter(
+        buyer_id=viewing.buyer_id, listing_id=viewing.listing_id, status__in=Purchase.OPEN_STATUSES
+    )
+    for purchase in purchases.select_related("listing", "agent"):
+        step = (
+            purchase.steps.select_for_update()
+            .filter(kind=Step.Kind.VIEWING, status=StepStatus.TODO)
+            .first()
+        )
+        if step is None:
+            continue
+        _tick_viewing_step(step, viewing)
+        step.save(update_fields=["status", "done_on", "note", "updated_by", "updated_at"])
+        _tell_step_done(purchase, viewing.buyer, step)
 
 
 def _tell_step_done(purchase: Purchase, by: User, step: Step) -> None:

@@ -20,7 +20,7 @@ from listings.models import Listing
 from marketplace.limits import check_recent_count, lock_user
 from notifications.models import Kind
 from notifications.services import notify
-from viewings import selectors
+from viewings import hooks, selectors
 from viewings.models import DayOff, Viewing, WeeklyHours
 
 MAX_CONTACT = 64
@@ -402,6 +402,7 @@ def viewing_mark_done(*, viewing: Viewing, by: User) -> Viewing:
     viewing.status = Viewing.Status.DONE
     viewing.done_at = timezone.now()
     viewing.save(update_fields=["status", "done_at"])
+    hooks.announce_viewing_done(viewing=viewing)
     return viewing
 
 
