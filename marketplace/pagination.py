@@ -3,7 +3,7 @@
 import base64
 import binascii
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -137,7 +137,7 @@ class KeysetPagination(BasePagination):
 
     def _link(self, direction: str, row) -> str:
         value = getattr(row, self.sort_name)
-        if isinstance(value, datetime):
+        if isinstance(value, date):  # a datetime is a date too
             value = value.isoformat()
         elif isinstance(value, Decimal):
             value = str(value)

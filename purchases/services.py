@@ -17,8 +17,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
-from pypdf import PdfReader
-from pypdf.errors import PyPdfError
+from pypdf import PdfReader, apply_configuration
+from pypdf.errors import LimitReachedError, PyPdfError
 
 from accounts.models import User
 from listings.models import Listing
@@ -33,12 +33,15 @@ from purchases import steps as checklist
 from purchases.models import Purchase, Step, StepDocument, StepPhoto
 from renovations.models import RenovationProject
 from renovations.services import SMALL_FLAT_TEMPLATE, project_create
+from viewings import selectors as viewings_selectors
+from viewings.models import Viewing
 
 Status = Purchase.Status
 StepStatus = Step.Status
 MAX_NOTE = 2000
 PDF_MAGIC = b"%PDF-"
 MAX_PDF_PAGES = 500
+MAX_PDF_OBJECTS = 25_000
 
 
 def _group(purchase: Purchase) -> str:
@@ -131,10 +134,14 @@ def purchase_open(*, by: User, listing: Listing, buyer: User | None = None) -> P
         raise ValidationError(
             {"listing": _("A purchase of this flat by this buyer is open.")}
         ) from None
-    Step.objects.bulk_create(
+    steps = [
         Step(purchase=purchase, kind=rule.kind, position=position)
         for position, rule in enumerate(checklist.CHECKLIST)
-    )
+    ]
+    viewing = viewings_selectors.last_done_viewing(buyer=buyer, listing=listing)
+    if viewing is not None:
+        _tick_viewing_step(next(s for s in steps if s.kind == Step.Kind.VIEWING), viewing)
+    Step.objects.bulk_create(steps)
     _tell(
         purchase.other_party(by),
         purchase,
@@ -309,6 +316,38 @@ def step_update(*, step: Step, by: User, data: dict[str, Any]) -> StepChange:
     return StepChange(step=step, purchase=purchase, completed=completed)
 
 
+def _tick_viewing_step(step: Step, viewing: Viewing) -> None:
+    """The checklist's first step, done by a video viewing booked on Walkup that the buyer said
+    took place; a note already written stays, under the viewing's."""
+    step.status = StepStatus.DONE
+    step.done_on = timezone.localdate(viewing.starts_at)
+    seen = _("Video viewing on %(date)s, booked on Walkup.") % {"date": f"{step.done_on:%Y-%m-%d}"}
+    step.note = f"{seen}\n{step.note}".strip()[:MAX_NOTE]
+    step.updated_by_id = viewing.buyer_id
+    step.updated_at = timezone.now()
+
+
+@transaction.atomic
+def purchases_see_viewing_done(*, viewing: Viewing) -> None:
+    """A viewing the buyer says took place ticks "video viewing done" in their open purchase of
+    the flat, if nobody has yet (viewings announces it: purchases/apps.py). The agent still
+    ticks the step by hand for a viewing held elsewhere."""
+    purchases = Purchase.objects.select_for_update(of=("self",)).filter(
+        buyer_id=viewing.buyer_id, listing_id=viewing.listing_id, status__in=Purchase.OPEN_STATUSES
+    )
+    for purchase in purchases.select_related("listing", "agent"):
+        step = (
+            purchase.steps.select_for_update()
+            .filter(kind=Step.Kind.VIEWING, status=StepStatus.TODO)
+            .first()
+        )
+        if step is None:
+            continue
+        _tick_viewing_step(step, viewing)
+        step.save(update_fields=["status", "done_on", "note", "updated_by", "updated_at"])
+        _tell_step_done(purchase, viewing.buyer, step)
+
+
 def _tell_step_done(purchase: Purchase, by: User, step: Step) -> None:
     recipient = purchase.other_party(by)
     with translation.override(recipient.language):
@@ -350,19 +389,64 @@ def _complete(purchase: Purchase) -> None:
 # --- documents ------------------------------------------------------------------------------
 
 
+def _pdf_reading_limits() -> dict[str, int]:
+    """pypdf's limits for one upload, far below its defaults: a page tree that names the same
+    pages over and over, or a stream that inflates a thousandfold, is refused in milliseconds
+    instead of holding a web worker (the limits hold per thread: pypdf keeps them in a context
+    variable)."""
+    inflated = 5 * settings.PURCHASE_DOCUMENT_MAX_BYTES
+    return {
+        "page_tree_maximum_entries": 4 * MAX_PDF_PAGES,
+        "page_tree_maximum_depth": 32,
+        "page_tree_maximum_page_entries": 100 * MAX_PDF_PAGES,
+        "maximum_declared_stream_length": settings.PURCHASE_DOCUMENT_MAX_BYTES,
+        "zlib_maximum_output_length": inflated,
+        "lzw_maximum_output_length": inflated,
+        "run_length_maximum_output_length": inflated,
+        "brotli_maximum_output_length": inflated,
+        "array_based_stream_maximum_output_length": inflated,
+    }
+
+
+def _too_many_pages() -> ValidationError:
+    return ValidationError(
+        _("A document has at most %(max)d pages: send the pages this step needs.")
+        % {"max": MAX_PDF_PAGES}
+    )
+
+
+def _too_complex() -> ValidationError:
+    return ValidationError(
+        _("This PDF is too complex to check. Save it as PDF again, or send photos of it.")
+    )
+
+
 def _check_pdf(content: bytes) -> int:
-    """Refuse what is not a readable PDF; returns its number of pages."""
+    """Refuse what is not a readable PDF, or one too big to read in a moment; returns its number
+    of pages."""
     refusal = _("This PDF cannot be read. Send it again, or a photo of the paper.")
+    # Every object is written "… obj … endobj": a file of tens of thousands of them (or a broken
+    # one pypdf would rebuild object by object) is refused before pypdf reads any.
+    if content.count(b"obj") > 2 * MAX_PDF_OBJECTS:
+        raise _too_complex()
     try:
-        reader = PdfReader(BytesIO(content), strict=False)
-        if reader.is_encrypted:
-            raise ValidationError(_("This PDF has a password. Send one without a password."))
-        pages = len(reader.pages)
+        with apply_configuration(**_pdf_reading_limits()):
+            reader = PdfReader(BytesIO(content), strict=False)
+            if reader.is_encrypted:
+                raise ValidationError(_("This PDF has a password. Send one without a password."))
+            declared = reader.root_object["/Pages"].get_object().get("/Count")
+            if isinstance(declared, int) and declared > MAX_PDF_PAGES:
+                raise _too_many_pages()
+            pages = len(reader.pages)  # walks the page tree: /Count may lie
     except ValidationError:
         raise
+    except LimitReachedError:  # a page tree or a stream past the limits above
+        raise _too_complex() from None
     except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, OSError, RecursionError):
         raise ValidationError(refusal) from None
-    if not 1 <= pages <= MAX_PDF_PAGES:
+    if pages > MAX_PDF_PAGES:
+        raise _too_many_pages()
+    if pages < 1:
         raise ValidationError(refusal)
     return pages
 

@@ -46,7 +46,8 @@ class StepRule:
 CHECKLIST: tuple[StepRule, ...] = (
     StepRule(
         Kind.VIEWING,
-        # Until video viewings are booked on Walkup, whoever saw the flat on video says so.
+        # A viewing booked on Walkup ticks it once the buyer says it took place
+        # (services.purchases_see_viewing_done); for one held elsewhere, either party says so.
         Actor.EITHER,
         moves_money=False,
         may_be_skipped=False,

@@ -1,23 +1,28 @@
 from django.conf import settings
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
-from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from marketplace.pagination import KeysetPagination
+from marketplace.schema import also_answers
 from viewings import selectors, services
 from viewings.calendar import ics_response
-from viewings.models import Viewing
+from viewings.models import DayOff, Viewing
 from viewings.serializers import (
+    DayOffSerializer,
     DeclineSerializer,
     ProposeSerializer,
     SlotQuerySerializer,
     SlotsSerializer,
     ViewingRequestSerializer,
     ViewingSerializer,
+    WeeklyHoursSerializer,
 )
 
 
@@ -150,3 +155,84 @@ class ViewingCalendarView(APIView):
     def get(self, request, pk: int):
         viewing = selectors.viewing_for(user=request.user, viewing_id=pk)
         return ics_response(viewing, request.user)
+
+
+class IsAgent(BasePermission):
+    """The door of the agent's own hours; services.weekly_hours_set and day_off_* check again."""
+
+    message = _("Only agents set viewing hours.")
+
+    def has_permission(self, request, view):
+        return request.user.is_authenticated and request.user.is_agent
+
+
+class MyHoursView(APIView):
+    """The signed-in agent's weekly viewing hours: the same rules as the hours page."""
+
+    permission_classes = [IsAuthenticated, IsAgent]
+
+    def _answer(self, agent):
+        hours = selectors.weekly_hours_of(agent)
+        week = {"slot_minutes": settings.VIEWING_SLOT_MINUTES, "days": list(hours.values())}
+        return Response(WeeklyHoursSerializer(week).data)
+
+    @extend_schema(
+        summary="My weekly video-viewing hours, Beijing time (agents)",
+        responses=WeeklyHoursSerializer,
+    )
+    @also_answers(403)  # to buyers: hours are the agents'
+    def get(self, request):
+        return self._answer(request.user)
+
+    @extend_schema(
+        summary="Replace my weekly viewing hours: a day not listed has no viewings (agents)",
+        request=WeeklyHoursSerializer,
+        responses=WeeklyHoursSerializer,
+    )
+    def put(self, request):
+        week = WeeklyHoursSerializer(data=request.data)
+        week.is_valid(raise_exception=True)
+        services.weekly_hours_set(agent=request.user, hours=week.week())
+        return self._answer(request.user)
+
+
+class DayOffPagination(KeysetPagination):
+    page_size = 50
+    max_page_size = settings.API_MAX_PAGE_SIZE
+
+
+class DayOffViewSet(viewsets.GenericViewSet):
+    """The signed-in agent's days off: dates with no viewings, whatever the weekly hours say."""
+
+    serializer_class = DayOffSerializer
+    queryset = DayOff.objects.none()  # tells the schema generator the model
+    permission_classes = [IsAuthenticated, IsAgent]
+    pagination_class = DayOffPagination
+    filter_backends = []
+
+    def get_queryset(self):
+        return selectors.days_off_ahead(self.request.user).order_by("date", "id")
+
+    @extend_schema(summary="My days off from today on, soonest first (agents)")
+    @also_answers(403)
+    def list(self, request):
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    @extend_schema(
+        summary="Take a day off (agents); the same day again answers that day off",
+        responses={201: DayOffSerializer},
+    )
+    def create(self, request):
+        day = self.get_serializer(data=request.data)
+        day.is_valid(raise_exception=True)
+        day_off = services.day_off_add(
+            agent=request.user, day=day.validated_data["date"], note=day.validated_data["note"]
+        )
+        return Response(self.get_serializer(day_off).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(summary="Work on a day off after all (agents)", responses={204: None})
+    def destroy(self, request, pk=None):
+        if not services.day_off_remove(agent=request.user, day_off_id=pk):
+            raise Http404
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -47,17 +47,21 @@ def _demo_viewings(buyer, agent, listings, today) -> None:
     )
     services.viewing_confirm(viewing=confirmed, by=agent)
     services.viewing_request(buyer=buyer, listing=listings[1], starts_at=waiting, **contact)
-    # Held last week: written directly, as no service books a time in the past.
-    held_at = datetime.combine(
-        today - timedelta(days=6), time(15, 30), tzinfo=timezone.get_default_timezone()
-    )
-    Viewing.objects.create(
-        listing=listings[2],
+    held_viewing(buyer=buyer, listing=listings[2], day=today - timedelta(days=6))
+
+
+def held_viewing(*, buyer, listing, day) -> Viewing:
+    """A viewing held on a past day at 15:30, which the buyer said took place: written directly,
+    as no service books a time in the past (the purchases demo starts from one too)."""
+    held_at = datetime.combine(day, time(15, 30), tzinfo=timezone.get_default_timezone())
+    return Viewing.objects.create(
+        listing=listing,
         buyer=buyer,
-        agent=agent,
+        agent_id=listing.agent_id,
         starts_at=held_at,
         status=Viewing.Status.DONE,
         answered_at=held_at - timedelta(days=1),
         done_at=held_at + timedelta(hours=1),
-        **contact,
+        channel=Viewing.Channel.WECHAT,
+        contact=f"wx_{buyer.username}",
     )

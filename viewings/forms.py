@@ -1,4 +1,5 @@
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
@@ -99,8 +100,12 @@ class WeeklyHoursForm(forms.Form):
             starts, ends = data.get(f"starts_{weekday}"), data.get(f"ends_{weekday}")
             if starts is None or ends is None:
                 self.add_error(f"starts_{weekday}", _("Give the hours of an open day."))
-            elif starts >= ends:
-                self.add_error(f"ends_{weekday}", _("The end of the day comes after its start."))
+                continue
+            try:
+                services.weekly_span_check(starts, ends)
+            except ValidationError as error:
+                for field, messages in error.message_dict.items():
+                    self.add_error(f"{field}_{weekday}", messages)
         return data
 
     def hours(self):

@@ -127,6 +127,15 @@ def has_done_viewing(buyer: User, listing: Listing) -> bool:
     ).exists()
 
 
+def last_done_viewing(*, buyer: User, listing: Listing) -> Viewing | None:
+    """The latest viewing of the flat the buyer said took place, if any."""
+    return (
+        Viewing.objects.filter(buyer_id=buyer.pk, listing_id=listing.pk, status=Viewing.Status.DONE)
+        .order_by("-starts_at", "-id")
+        .first()
+    )
+
+
 def weekly_hours_of(agent: User) -> dict[int, WeeklyHours]:
     return {hours.weekday: hours for hours in WeeklyHours.objects.filter(agent=agent)}
 

@@ -20,7 +20,7 @@ from listings.models import Listing
 from marketplace.limits import check_recent_count, lock_user
 from notifications.models import Kind
 from notifications.services import notify
-from viewings import selectors
+from viewings import hooks, selectors
 from viewings.models import DayOff, Viewing, WeeklyHours
 
 MAX_CONTACT = 64
@@ -34,6 +34,22 @@ def _require_agent(user: User) -> None:
         raise PermissionDenied(_("Only agents set viewing hours."))
 
 
+def weekly_span_check(starts: time, ends: time) -> None:
+    """The rule for one day's hours, wherever they are typed (the hours page, the API): the end
+    after the start, with room for one viewing at least."""
+    if starts >= ends:
+        raise ValidationError({"ends": _("The end of the day comes after its start.")})
+    if datetime.combine(date.min, ends) - datetime.combine(date.min, starts) < (
+        selectors.slot_length()
+    ):
+        raise ValidationError(
+            {
+                "ends": _("Leave room for one viewing at least (%(minutes)d minutes).")
+                % {"minutes": settings.VIEWING_SLOT_MINUTES}
+            }
+        )
+
+
 @transaction.atomic
 def weekly_hours_set(*, agent: User, hours: dict[int, tuple[time, time] | None]) -> None:
     """Replace the agent's hours for the given weekdays (None: no viewings that day)."""
@@ -43,9 +59,8 @@ def weekly_hours_set(*, agent: User, hours: dict[int, tuple[time, time] | None])
             WeeklyHours.objects.filter(agent=agent, weekday=weekday).delete()
             continue
         starts, ends = span
+        weekly_span_check(starts, ends)
         row = WeeklyHours(agent=agent, weekday=weekday, starts=starts, ends=ends)
-        if starts >= ends:
-            raise ValidationError({"ends": _("The end of the day comes after its start.")})
         row.full_clean(exclude=["agent"], validate_unique=False, validate_constraints=False)
         WeeklyHours.objects.update_or_create(
             agent=agent, weekday=weekday, defaults={"starts": starts, "ends": ends}
@@ -62,9 +77,11 @@ def day_off_add(*, agent: User, day: date, note: str = "") -> DayOff:
     return day_off
 
 
-def day_off_remove(*, agent: User, day_off_id: int) -> None:
+def day_off_remove(*, agent: User, day_off_id: int) -> bool:
+    """Whether the agent had this day off to remove (another agent's is theirs alone)."""
     _require_agent(agent)
-    DayOff.objects.filter(agent=agent, pk=day_off_id).delete()
+    deleted, _by_model = DayOff.objects.filter(agent=agent, pk=day_off_id).delete()
+    return deleted > 0
 
 
 def _check_time(agent_id: int, starts_at: datetime, *, field: str = "starts_at") -> None:
@@ -385,6 +402,7 @@ def viewing_mark_done(*, viewing: Viewing, by: User) -> Viewing:
     viewing.status = Viewing.Status.DONE
     viewing.done_at = timezone.now()
     viewing.save(update_fields=["status", "done_at"])
+    hooks.announce_viewing_done(viewing=viewing)
     return viewing
 
 

@@ -10,13 +10,14 @@ import copy
 import functools
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 import schemathesis
 from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections, transaction
+from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -47,6 +48,7 @@ from renovations.services import (
 from tests.accounts.factories import AgentFactory, BuyerFactory
 from tests.listings.factories import ListingFactory
 from tests.messaging.factories import ready_photo
+from viewings.services import day_off_add
 
 pytestmark = [pytest.mark.django_db, pytest.mark.fuzz]
 
@@ -176,6 +178,7 @@ def world() -> World:
         by=buyer,
         data={"amount": 300, "category": "materials", "task": task, "spent_on": date(2026, 1, 5)},
     )
+    day_off = day_off_add(agent=agent, day=timezone.localdate() + timedelta(days=3))
     return World(
         tokens={
             "anonymous": None,
@@ -195,6 +198,7 @@ def world() -> World:
             "invitations": pending.pk,
             "tasks": task.pk,
             "expenses": expense.pk,
+            "days-off": day_off.pk,
         },
     )
 

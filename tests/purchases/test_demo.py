@@ -22,3 +22,6 @@ def test_the_demo_purchase_is_half_way_and_made_once():
     done = purchase.steps.filter(status=Step.Status.DONE).values_list("kind", flat=True)
     assert set(done) == {"viewing", "ownership", "encumbrances", "arrears"}
     assert purchase.steps.count() == 9
+    # The first step is ticked by the buyer's video viewing held on Walkup, not by hand.
+    assert purchase.steps.get(kind="viewing").updated_by == purchase.buyer
+    assert purchase.buyer.viewings_booked.filter(listing=purchase.listing, status="done").exists()

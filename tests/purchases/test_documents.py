@@ -9,6 +9,7 @@ from marketplace.limits import LimitExceeded
 from purchases import services
 from purchases.models import Step, StepDocument, StepPhoto
 from tests.photos import images
+from tests.purchases import hostile_pdfs
 from tests.purchases.conftest import pdf_upload
 from tests.purchases.factories import PurchaseFactory, pdf_bytes, step_of
 
@@ -73,6 +74,45 @@ def test_a_pdf_over_the_size_limit_is_refused(step, settings):
     settings.PURCHASE_DOCUMENT_MAX_BYTES = 1000
 
     assert "at most 0.001 MB" in refusal(step, pdf_upload(pdf_bytes() + b"\n" * 2000))
+
+
+def test_a_pdf_of_as_many_pages_as_allowed_is_kept(step):
+    document = services.step_file_add(
+        step=step, by=step.purchase.agent, upload=pdf_upload(hostile_pdfs.pages_pdf(500))
+    )
+
+    assert document.pages == 500
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        hostile_pdfs.pages_pdf(501),
+        hostile_pdfs.pages_pdf(1, declared=10**9),  # refused before the tree is walked
+        hostile_pdfs.pages_pdf(600, declared=1),  # the tree is walked: /Count may lie
+    ],
+    ids=["501 pages", "a count of a billion", "a count that hides 600 pages"],
+)
+def test_a_pdf_of_too_many_pages_is_refused_saying_so(step, photo_storage, content):
+    assert "A document has at most 500 pages" in refusal(step, pdf_upload(content))
+    assert StepDocument.objects.count() == 0
+    assert photo_storage.files() == []
+
+
+def test_a_page_tree_naming_the_same_pages_again_and_again_is_refused_early(step):
+    # 2**15 pages from 17 objects: within pypdf's own default limits, so only ours stop it
+    # before the 32,768 pages are made, and say it is too complex rather than too long.
+    bomb = hostile_pdfs.page_tree_bomb(levels=14)
+
+    assert "too complex to check" in refusal(step, pdf_upload(bomb))
+
+
+def test_a_file_of_too_many_objects_is_refused_before_pypdf_reads_it(step, monkeypatch):
+    # Without its cross-reference table, pypdf would rebuild the file object by object first.
+    crowded = hostile_pdfs.pages_pdf(services.MAX_PDF_OBJECTS, with_xref=False)
+    monkeypatch.setattr(services, "PdfReader", None)  # any reading would fail otherwise
+
+    assert "too complex to check" in refusal(step, pdf_upload(crowded))
 
 
 def test_a_photo_goes_through_the_photo_pipeline(step, django_capture_on_commit_callbacks):
