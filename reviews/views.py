@@ -33,11 +33,10 @@ def render_agent_reviews(request, agent, *, status: int = 200, answer_form=None)
     is_the_agent = request.user.pk == agent.pk
     for review in page:
         review.answer_form = None
-        if is_the_agent and not review.is_answered and not review.is_hidden:
-            if answer_form is not None and answer_form.review.pk == review.pk:
-                review.answer_form = answer_form
-            else:
-                review.answer_form = AnswerForm(review=review)
+        if answer_form is not None and answer_form.review.pk == review.pk:
+            review.answer_form = answer_form  # refused, even as a second answer: say why
+        elif is_the_agent and not review.is_answered and not review.is_hidden:
+            review.answer_form = AnswerForm(review=review)
     to_review = []
     if request.user.is_authenticated and not request.user.is_agent:
         to_review = [
