@@ -64,7 +64,7 @@ class ReviewAdmin(admin.ModelAdmin):
     def has_moderate_permission(self, request):
         return may_moderate_reviews(request.user)
 
-    @admin.display(description=_("from"))
+    @admin.display(description=_("reviewed after"))
     def basis(self, review):
         return _("purchase") if review.purchase_id else _("video viewing")
 

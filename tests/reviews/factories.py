@@ -20,14 +20,18 @@ def completed_purchase(**fields) -> Purchase:
     review its agent."""
     purchase = PurchaseFactory(**fields)
     for kind in [Kind.VIEWING, *MONEY_NEEDS, Kind.CONTRACT, Kind.HANDOVER]:
-        purchases.step_update(step=step_of(purchase, kind), by=purchase.agent, data={"status": DONE})
+        purchases.step_update(
+            step=step_of(purchase, kind), by=purchase.agent, data={"status": DONE}
+        )
     purchases.step_update(
         step=step_of(purchase, Kind.POWER_OF_ATTORNEY),
         by=purchase.agent,
         data={"status": Step.Status.NOT_NEEDED},
     )
     for kind in [Kind.DEPOSIT, Kind.TRANSFER]:
-        purchases.step_update(step=step_of(purchase, kind), by=purchase.buyer, data={"status": DONE})
+        purchases.step_update(
+            step=step_of(purchase, kind), by=purchase.buyer, data={"status": DONE}
+        )
     purchase.refresh_from_db()
     assert purchase.status == Purchase.Status.COMPLETED
     return purchase

@@ -103,7 +103,8 @@ def test_neither_or_both_sources_is_a_400(api_client):
     )
 
     assert neither.status_code == both.status_code == 400
-    assert "purchase" in neither.json() and "purchase" in both.json()
+    assert "purchase" in neither.json()
+    assert "purchase" in both.json()
 
 
 @pytest.mark.parametrize("who", ["agent", "stranger"])
@@ -118,7 +119,9 @@ def test_someone_elses_purchase_or_viewing_is_unknown(api_client, who):
     by_viewing = api_client.post(
         REVIEWS, {"viewing": viewing.pk, "rating": 1, "text": "x"}, format="json"
     )
-    missing = api_client.post(REVIEWS, {"purchase": 10**12, "rating": 1, "text": "x"}, format="json")
+    missing = api_client.post(
+        REVIEWS, {"purchase": 10**12, "rating": 1, "text": "x"}, format="json"
+    )
 
     assert by_purchase.status_code == by_viewing.status_code == 400
     unknown = missing.json()["purchase"][0].replace(str(10**12), str(purchase.pk))
@@ -148,10 +151,12 @@ def test_the_agent_answers_once(api_client):
     first = api_client.post(url, {"answer": "谢谢！"}, format="json")
     second = api_client.post(url, {"answer": "再谢"}, format="json")
 
-    assert empty.status_code == 400 and "answer" in empty.json()
+    assert empty.status_code == 400
+    assert "answer" in empty.json()
     assert first.status_code == 200
     assert first.json()["answer"] == "谢谢！"
-    assert second.status_code == 400 and "answer" in second.json()
+    assert second.status_code == 400
+    assert "answer" in second.json()
 
 
 @pytest.mark.parametrize("who", ["author", "other_agent", "superuser"])

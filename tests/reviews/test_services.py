@@ -106,9 +106,7 @@ def test_the_buyer_of_a_done_video_viewing_reviews_its_agent_once():
     assert "viewing" in refused.value.message_dict
 
 
-@pytest.mark.parametrize(
-    "status", [s for s in Viewing.Status.values if s != Viewing.Status.DONE]
-)
+@pytest.mark.parametrize("status", [s for s in Viewing.Status.values if s != Viewing.Status.DONE])
 def test_a_viewing_not_done_gives_no_review(status):
     viewing = ViewingFactory(status=status)
 
@@ -196,7 +194,9 @@ def test_the_agent_answers_once_and_the_buyer_is_told():
     assert answered.answer == "谢谢您！"
     assert answered.answered_at is not None
     assert "answer" in refused.value.message_dict
-    assert Notification.objects.filter(recipient=viewing.buyer, kind=Kind.REVIEW_ANSWER).count() == 1
+    assert (
+        Notification.objects.filter(recipient=viewing.buyer, kind=Kind.REVIEW_ANSWER).count() == 1
+    )
 
 
 @pytest.mark.parametrize("who", ["author", "other_agent", "superuser"])
@@ -239,7 +239,11 @@ def test_staff_hide_with_a_reason_and_show_again():
         services.review_hide(review=written, by=moderator, reason="again")
 
     assert "reason" in no_reason.value.message_dict
-    assert (hidden.hidden_reason, hidden.hidden_by, hidden.is_hidden) == ("含有电话号码", moderator, True)
+    assert (hidden.hidden_reason, hidden.hidden_by, hidden.is_hidden) == (
+        "含有电话号码",
+        moderator,
+        True,
+    )
 
     shown = services.review_show(review=written, by=moderator)
     assert not shown.is_hidden
