@@ -10,6 +10,7 @@ from listings.demo import load_listings_demo, load_trust_demo
 from listings.models import Listing
 from messaging.demo import load_messaging_demo
 from purchases.demo import load_purchases_demo
+from reviews.demo import load_reviews_demo
 from viewings.demo import load_viewings_demo
 
 
@@ -30,4 +31,6 @@ def load_demo(*, seed: int = 2026) -> dict[str, int]:
     load_viewings_demo(now=now)
     load_insights_demo(now=now, seed=seed)
     load_messaging_demo(now=now)
+    # After the viewings: buyers review agent1 after a done viewing, or a purchase of a sold flat.
+    load_reviews_demo(now=now)
     return summary

@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "viewings",
     "purchases",
     "insights",
+    "reviews",
     "demo",
 ]
 

@@ -22,6 +22,7 @@ api_v1 = [
     path("", include("viewings.api_urls")),
     path("purchases/", include("purchases.api_urls")),
     path("", include("insights.api_urls")),
+    path("", include("reviews.api_urls")),
 ]
 
 urlpatterns = [
@@ -36,6 +37,7 @@ urlpatterns = [
     path("viewings/", include("viewings.urls")),
     path("purchases/", include("purchases.urls")),
     path("", include("insights.urls")),
+    path("", include("reviews.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("private-media/", include("photos.urls")),

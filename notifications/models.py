@@ -21,6 +21,8 @@ class Kind(models.TextChoices):
     VIEWING_REMINDER = "viewing_reminder", _("Video viewing in an hour")
     PURCHASE_UPDATE = "purchase_update", _("Purchase opened, accepted or closed")
     PURCHASE_STEP_DONE = "purchase_step_done", _("Purchase step done")
+    REVIEW_NEW = "review_new", _("New review of you as an agent")
+    REVIEW_ANSWER = "review_answer", _("Agent's answer to your review")
 
 
 class Notification(models.Model):

@@ -13,8 +13,8 @@ API_LIST_QUERIES = 1
 # A city parameter is checked against the cities first.
 API_LIST_WITH_CITY_QUERIES = 2
 # Listing; its ready photos; its price history; the city's median for the comparison; the
-# agent's response time.
-API_DETAIL_QUERIES = 5
+# agent's response time; the agent's rating (reviews; both cached after the first view).
+API_DETAIL_QUERIES = 6
 # The market figures (count and median per city, computed on a cold cache); the cities.
 CITIES_QUERIES = 2
 CITIES_WARM_CACHE_QUERIES = 1
@@ -25,9 +25,10 @@ SEARCH_QUERIES = 4
 # The same, after checking the city and the district parameters.
 SEARCH_WITH_CITY_AND_DISTRICT_QUERIES = 6
 # The listing with its relations; its ready photos; its price history; the city's median; the
-# agent's response time (cached after the first view); the agent's video-viewing hours (none
-# here; an agent with hours adds their days off and booked times, tests/viewings).
-DETAIL_QUERIES = 6
+# agent's rating and response time (both cached after the first view); the agent's
+# video-viewing hours (none here; an agent with hours adds their days off and booked times,
+# tests/viewings).
+DETAIL_QUERIES = 7
 
 
 @pytest.fixture
