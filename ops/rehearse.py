@@ -552,8 +552,10 @@ def run_load(shape: Shape, minutes: float, ids: dict) -> tuple[float, float, dic
         (0.80, "gunicorn"),
     ]
     kills_due = 20
+    # Spread over the first 70 % of the run, while the uploads come in: a kill waits for a
+    # pool process in the middle of a photo, and the last uploads are done before the end.
     kill_times = [
-        started + seconds * 0.05 + i * (seconds * 0.85 / kills_due) for i in range(kills_due)
+        started + seconds * 0.05 + i * (seconds * 0.65 / kills_due) for i in range(kills_due)
     ]
     worker_kills = 0
     # The 30-second faults run beside the loop, so the pool kills and the supervisor go on.
