@@ -21,6 +21,8 @@ $(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(BIN)/python
 	touch $(VENV)/.runtime-installed $@
 
 # Periodic tasks (alerts, listing expiry, the sweeps) run inline beside the server: no Redis.
+# The three processes share a cache folder (view counters, city reports), as they would Redis.
+run: export LOCAL_CACHE_DIR ?= $(CURDIR)/$(VENV)/cache
 run: $(VENV)/.runtime-installed
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py load_demo

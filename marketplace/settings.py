@@ -209,6 +209,20 @@ if REDIS_URL:
             "OPTIONS": _REDIS_OPTIONS,
         },
     }
+elif LOCAL_CACHE_DIR := env.str("LOCAL_CACHE_DIR", default=""):
+    # `make run` without Redis: the server, load_demo and run_beat_inline are separate
+    # processes, and the view counters, city reports and market figures one writes the others
+    # read; a folder they all see stands in for Redis (not for production: slow, unshared).
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": LOCAL_CACHE_DIR,
+        },
+        "login_attempts": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "login-attempts",
+        },
+    }
 else:
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},

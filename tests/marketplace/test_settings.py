@@ -202,6 +202,21 @@ def test_with_no_environment_the_defaults_need_no_services():
     assert values["CELERY_BROKER_URL"] == "memory://"
 
 
+def test_make_runs_processes_share_a_cache_folder_without_redis(tmp_path):
+    """`make run`'s server, load_demo and run_beat_inline are three processes: what one puts
+    in the cache (a view counter, a city's report) the others must read."""
+    folder = str(tmp_path / "cache")
+    values = _settings_with(LOCAL_CACHE_DIR=folder)
+    assert values["CACHE_BACKEND"] == "django.core.cache.backends.filebased.FileBasedCache"
+
+    setup = "import django; django.setup(); from django.core.cache import cache; "
+    put = _run([sys.executable, "-c", setup + "cache.set('city', 2152)"], LOCAL_CACHE_DIR=folder)
+    got = _run([sys.executable, "-c", setup + "print(cache.get('city'))"], LOCAL_CACHE_DIR=folder)
+
+    assert put.returncode == 0, put.stderr
+    assert got.stdout.strip().splitlines()[-1] == "2152"
+
+
 def test_with_redis_url_the_broker_and_cache_use_redis():
     redis_url = "redis://127.0.0.1:6379/0"
 
