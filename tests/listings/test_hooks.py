@@ -17,7 +17,10 @@ pytestmark = pytest.mark.django_db
 
 def test_the_apps_above_register_at_start_up():
     assert [flag.name for flag in hooks.viewer_flags()] == ["is_favorite"]
-    assert [name for name, _field in hooks.detail_fields()] == ["agent_median_response_seconds"]
+    assert [name for name, _field in hooks.detail_fields()] == [
+        "agent_median_response_seconds",
+        "agent_rating",
+    ]
     assert hooks._price_cut_receivers == [favorites_notify_price_cut]
 
 
