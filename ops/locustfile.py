@@ -28,6 +28,10 @@ _lock = threading.Lock()
 _out = open(os.environ.get("REHEARSAL_REQUESTS", "requests.csv"), "a", newline="")  # noqa: SIM115
 _writer = csv.writer(_out)
 _photos_sent = [0]
+# The uploads are spread over this many seconds from the first, so the rehearsal's photo
+# faults (pool kills, the whole worker's kill) find photos in hand however long the run.
+PHOTO_SPREAD_SECONDS = float(os.environ.get("REHEARSAL_PHOTO_SPREAD_SECONDS", "0"))
+_photos_started: list[float] = []
 
 
 @events.request.add_listener
@@ -161,6 +165,11 @@ class Agent(_Walkup):
     def upload_photo(self):
         with _lock:
             if _photos_sent[0] >= PHOTO_LIMIT or not self.ids:
+                return
+            if not _photos_started:
+                _photos_started.append(time.time())
+            due = _photos_started[0] + _photos_sent[0] * PHOTO_SPREAD_SECONDS / PHOTO_LIMIT
+            if time.time() < due:
                 return
             _photos_sent[0] += 1
         listing = random.choice(self.ids)

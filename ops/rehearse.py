@@ -537,6 +537,8 @@ def run_load(shape: Shape, minutes: float, ids: dict) -> tuple[float, float, dic
         env={
             "REHEARSAL_REQUESTS": str(requests_csv),
             "REHEARSAL_PHOTOS": "100",
+            # Over the first 65 % of the run, as the pool kills are.
+            "REHEARSAL_PHOTO_SPREAD_SECONDS": str(seconds * 0.65),
             "REHEARSAL_AGENT_LISTINGS": json.dumps(ids["agent_listings"]),
             "REHEARSAL_PROJECT_ID": str(ids["project"]),
         },
