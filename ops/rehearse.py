@@ -72,9 +72,11 @@ class Shape:
     processes: dict = field(default_factory=dict)  # name -> Popen
     faults: list = field(default_factory=list)  # (name, start, end)
     restarts: dict = field(default_factory=dict)  # name -> times the supervisor restarted it
+    started_at: dict = field(default_factory=dict)  # name -> when it was last started
     redone: list = field(default_factory=list)  # seconds until a killed worker's photos were ready
 
     def start(self, name: str, args: list[str], *, env: dict | None = None, user=None):
+        self.started_at[name] = time.time()
         log = open(self.run / f"{name}.log", "ab")  # noqa: SIM115 - closed with the process
         self.processes[name] = subprocess.Popen(
             args,
@@ -666,6 +668,7 @@ def photo_on_its_last_attempt(shape: Shape) -> bool:
 
 
 PHOTO_MAX_ATTEMPTS = 3  # settings.PHOTO_MAX_ATTEMPTS
+WORKER_WARM_UP_SECONDS = 15
 
 
 def psql(query: str, database: str = "walkup") -> str:
@@ -692,6 +695,10 @@ def fault_photo_worker(shape: Shape) -> int:
     starts a new one, and Redis (reject_on_worker_lost) hands the task out again."""
     process = shape.processes.get("worker-photos")
     if process is None or process.poll() is not None or photo_on_its_last_attempt(shape):
+        return 0
+    # A worker just started has pool processes busy loading Django, not making photos: killing
+    # one then fails the worker's start ("Could not start worker processes").
+    if time.time() - shape.started_at["worker-photos"] < WORKER_WARM_UP_SECONDS:
         return 0
     child = busy_child(process.pid)
     if child is None:
