@@ -185,6 +185,13 @@ def _response(entry: dict, body: bytes) -> HttpResponse:
     return response
 
 
+def _signed_in(request) -> bool:
+    """Whoever the view found (DRF sets the request's user): a way in that left no cookie and
+    no header is still nobody's answer to keep."""
+    user = getattr(request, "user", None)
+    return user is not None and user.is_authenticated
+
+
 def _storable_response(response) -> bool:
     return response.status_code == 200 and not response.cookies and not response.streaming
 
@@ -214,9 +221,14 @@ class AnonymousSearchCacheMiddleware:
         if entry is not None:
             return _response(entry, entry["body"])
         response = self.get_response(request)
-        if key and _storable_response(response) and _storable(request, version):
-            if response["Content-Type"].startswith("application/json"):
-                _store(key, response, response.content)
+        if (
+            key
+            and _storable_response(response)
+            and response["Content-Type"].startswith("application/json")
+            and not _signed_in(request)
+            and _storable(request, version)
+        ):
+            _store(key, response, response.content)
         return response
 
 
@@ -234,7 +246,7 @@ def cache_anonymous_search_page(view):
         response = view(request, *args, **kwargs)
         body = response.content
         storable = getattr(request, "search_is_valid", False) and _storable(request, version)
-        if key and storable and _storable_response(response) and not request.user.is_authenticated:
+        if key and storable and _storable_response(response) and not _signed_in(request):
             _store(key, response, body)
         response.content = _with_csrf_token(request, body)
         return response
