@@ -1386,6 +1386,7 @@ def cache_section(api: Api, target: Target, args) -> None:
 
     rows = []
     for search in SEARCHES:
+        started = time.perf_counter()
         api_page, page = api_url(search), web_url(search)
         cases = [
             lambda s=search: floor.page(s),
@@ -1409,6 +1410,7 @@ def cache_section(api: Api, target: Target, args) -> None:
                 case()
                 t.samples.append(time.perf_counter() - start)
         f, api_t, hit, page_t, page_before, page_hit = timings
+        log(f"  cache and page, {search.label}: {time.perf_counter() - started:.0f}s")
         rows.append(
             [
                 search.label,
