@@ -1,9 +1,9 @@
 """Anonymous search answers kept in the cache: the API list and the search page.
 
-What a search shows depends on the listings, so each answer is kept under a version of the
+What a search shows depends on the listings, so each answer is kept with a version of the
 listings it may show: the city's version for a search with a city, the global one without. Every
 service that changes what search shows calls `searches_changed(city ids)`, which puts new
-versions once its transaction commits; answers kept under the old ones are never read again and
+versions once its transaction commits; answers kept with the old ones are never served again and
 expire (SEARCH_CACHE_SECONDS, which also bounds what no listing change announces: a price cut
 getting older than "recent", the city medians of the cards, an agent's name).
 
@@ -96,14 +96,11 @@ def _bump_versions(city_ids: frozenset[int]) -> None:
         _log_failure("versions not bumped", error)
 
 
-def _current_version(city_slug: str) -> int:
-    """The version, put now if the cache has none (lost or never set): an answer is never kept
-    under a version a change could have come before."""
-    key = version_key(city_slug)
+def _put_version(key: str) -> int:
+    """A version for a cache that has none (lost or never set): a new one, so that no answer
+    kept before it (under whatever version it had) is read."""
+    cache.add(key, time.time_ns(), timeout=None)
     version = cache.get(key)
-    if version is None:
-        cache.add(key, time.time_ns(), timeout=None)
-        version = cache.get(key)
     if version is None:
         raise ConnectionError("the cache keeps no version (down?)")
     return version
@@ -135,17 +132,17 @@ def anonymous(request) -> bool:
     )
 
 
-def cache_key(request, kind: str) -> tuple[str, int] | None:
-    """(key, version) of this request's answer, or None when it is not cached."""
+def cache_key(request, kind: str) -> tuple[str, str] | None:
+    """(the answer's key, its version's key) for this request, or None when it is not cached.
+    The version is kept in the answer, not in its key: one round trip reads both."""
     params = normalised_params(request, kind)
     if params is None:
         return None
     city = dict(params).get("city", GLOBAL)
-    version = _current_version(city)
     language = translation.get_language_from_request(request)
     place = f"{request.scheme}://{request.get_host()}"
     digest = hashlib.sha256(f"{place}?{urlencode(params)}".encode()).hexdigest()[:40]
-    return f"search:{kind}:{language}:{city}:{version}:{digest}", version
+    return f"search:{kind}:{language}:{city}:{digest}", version_key(city)
 
 
 def _storable(request, version: int) -> bool:
@@ -155,19 +152,24 @@ def _storable(request, version: int) -> bool:
 
 
 def _lookup(request, kind: str) -> tuple[str | None, int, dict | None]:
+    """(the answer's key, the current version, the answer kept under it or None)."""
     try:
-        found = cache_key(request, kind)
-        if found is None:
+        keys = cache_key(request, kind)
+        if keys is None:
             return None, 0, None
-        key, version = found
-        return key, version, cache.get(key)
+        key, versions_key = keys
+        found = cache.get_many([key, versions_key])
+        version = found.get(versions_key) or _put_version(versions_key)
+        entry = found.get(key)
+        return key, version, entry if entry and entry["version"] == version else None
     except Exception as error:  # a down cache, a disallowed host: the normal way
         _log_failure("not read", error)
         return None, 0, None
 
 
-def _store(key: str, response, body: bytes) -> None:
+def _store(key: str, version: int, response, body: bytes) -> None:
     entry = {
+        "version": version,
         "body": body,
         "headers": {name: response[name] for name in KEPT_HEADERS if response.has_header(name)},
         "content_type": response["Content-Type"],
@@ -228,7 +230,7 @@ class AnonymousSearchCacheMiddleware:
             and not _signed_in(request)
             and _storable(request, version)
         ):
-            _store(key, response, response.content)
+            _store(key, version, response, response.content)
         return response
 
 
@@ -247,7 +249,7 @@ def cache_anonymous_search_page(view):
         body = response.content
         storable = getattr(request, "search_is_valid", False) and _storable(request, version)
         if key and storable and _storable_response(response) and not _signed_in(request):
-            _store(key, response, body)
+            _store(key, version, response, body)
         response.content = _with_csrf_token(request, body)
         return response
 
