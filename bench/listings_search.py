@@ -351,6 +351,17 @@ def parse_args(argv=None):
     p.add_argument("--no-experiments", action="store_true", help="skip the experiments table")
     p.add_argument("--no-fill", action="store_true", help="measure whatever the database holds")
     p.add_argument(
+        "--redis-url",
+        default=None,
+        help="the cache in this Redis (as in production) rather than in local memory; the "
+        "search cache's rows then measure Redis round trips",
+    )
+    p.add_argument(
+        "--cache-only",
+        action="store_true",
+        help="only the search cache and search page table (largest size), not the main tables",
+    )
+    p.add_argument(
         "--smoke",
         action="store_true",
         help="the tiniest run, only to check that the script works (tests/bench): sizes 200,1000, "
@@ -485,7 +496,12 @@ def setup_django(args) -> None:
         args.database_url, f"{base}_{size_label(min(args.sizes))}"
     )
     os.environ["ALLOWED_HOSTS"] = "testserver,127.0.0.1,localhost"
-    os.environ.pop("REDIS_URL", None)  # local-memory cache, eager Celery
+    if args.redis_url:
+        os.environ["REDIS_URL"] = args.redis_url
+    else:
+        os.environ.pop("REDIS_URL", None)  # local-memory cache, eager Celery
+    # The main tables measure the computed answer; the cache section turns the cache on.
+    os.environ["SEARCH_CACHE_SECONDS"] = "0"
     # Persistent connections as in production (the DEBUG default of 0 reconnects every request).
     os.environ.setdefault("CONN_MAX_AGE", "600")
     os.environ.setdefault("LOG_LEVEL", "WARNING")
@@ -737,7 +753,7 @@ class Api:
 
         self.app = WSGIHandler()
 
-    def get(self, path_and_query: str) -> bytes:
+    def get(self, path_and_query: str, accept: str = "application/json") -> bytes:
         path, _, query = path_and_query.partition("?")
         status = []
         environ = {
@@ -750,7 +766,7 @@ class Api:
             "SERVER_PROTOCOL": "HTTP/1.1",
             "REMOTE_ADDR": "127.0.0.1",
             "HTTP_HOST": "127.0.0.1",
-            "HTTP_ACCEPT": "application/json",
+            "HTTP_ACCEPT": accept,
             "wsgi.version": (1, 0),
             "wsgi.url_scheme": "http",
             "wsgi.input": io.BytesIO(b""),
@@ -1295,6 +1311,140 @@ def total_cost_section(api: Api, targets: list[Target], args) -> None:
 # --------------------------------------------------------------------------- reporting
 
 
+# --------------------------------------------------------------------------- search cache, page
+
+
+def web_url(search: Search) -> str:
+    return "/listings/?" + urlencode(search.params)
+
+
+@contextmanager
+def search_cache_seconds(seconds: int):
+    from django.conf import settings
+
+    before = settings.SEARCH_CACHE_SECONDS
+    settings.SEARCH_CACHE_SECONDS = seconds
+    try:
+        yield
+    finally:
+        settings.SEARCH_CACHE_SECONDS = before
+
+
+@contextmanager
+def full_count_paginator():
+    """The search page as it was: Django's Paginator, a full COUNT(*) of the results."""
+    from django.core.paginator import Paginator
+
+    from listings import views
+
+    class FullCountPaginator(Paginator):
+        def __init__(self, object_list, per_page, *, page_number=None):
+            super().__init__(object_list, per_page)
+
+    capped = views.CappedCountPaginator
+    views.CappedCountPaginator = FullCountPaginator
+    try:
+        yield
+    finally:
+        views.CappedCountPaginator = capped
+
+
+def cache_section(api: Api, target: Target, args) -> None:
+    """Page 1 of each search, anonymous, interleaved request by request: the floor; the API
+    computed and from the search cache (listings.search_cache); the search page computed with
+    the capped count, with the full COUNT(*) it had before, and from the cache."""
+    from django.conf import settings
+    from django.core.cache import cache
+
+    use_db(target.dbname)
+    floor = target.floor
+    where = (
+        "Redis" if settings.CACHES["default"]["BACKEND"].endswith("RedisCache") else "local memory"
+    )
+    html = "text/html,application/xhtml+xml"
+
+    def computed(fn):
+        def run():
+            with search_cache_seconds(0):
+                return fn()
+
+        return run
+
+    def cached(fn):
+        def run():
+            with search_cache_seconds(300):
+                return fn()
+
+        return run
+
+    def before(fn):
+        def run():
+            with search_cache_seconds(0), full_count_paginator():
+                return fn()
+
+        return run
+
+    rows = []
+    for search in SEARCHES:
+        started = time.perf_counter()
+        api_page, page = api_url(search), web_url(search)
+        cases = [
+            lambda s=search: floor.page(s),
+            computed(lambda u=api_page: api.get(u)),
+            cached(lambda u=api_page: api.get(u)),
+            computed(lambda u=page: api.get(u, accept=html)),
+            before(lambda u=page: api.get(u, accept=html)),
+            cached(lambda u=page: api.get(u, accept=html)),
+        ]
+        cache.clear()
+        hit_body = cases[2]()  # stores it
+        assert cases[2]() == hit_body == cases[1](), "a hit differs from the computed answer"
+        for _ in range(args.warmup):
+            for case in cases:
+                case()
+        timings = [Timings() for _ in cases]
+        gc.collect()
+        for _ in range(args.requests):
+            for case, t in zip(cases, timings, strict=True):
+                start = time.perf_counter()
+                case()
+                t.samples.append(time.perf_counter() - start)
+        f, api_t, hit, page_t, page_before, page_hit = timings
+        log(f"  cache and page, {search.label}: {time.perf_counter() - started:.0f}s")
+        rows.append(
+            [
+                search.label,
+                f"{f.rps:.0f}",
+                f"{api_t.rps:.0f} ({api_t.rps / f.rps:.2f}x)",
+                f"{hit.rps:.0f} ({hit.rps / f.rps:.2f}x)",
+                f"{page_hit.rps:.0f} ({page_hit.rps / f.rps:.2f}x)",
+                ms(api_t.p95),
+                f"{ms(page_before.p95)} ({page_before.p95 / api_t.p95:.2f}x)",
+                f"{ms(page_t.p95)} ({page_t.p95 / api_t.p95:.2f}x)",
+            ]
+        )
+    print(
+        f"=== anonymous page 1 at {target.size:,} listings: requests/s (x the floor's) and p95 ms "
+        f"(x the API's); cache in {where}; {args.requests} requests per case"
+    )
+    print_table(
+        [
+            "search",
+            "floor rps",
+            "API computed rps",
+            "API cached hit rps",
+            "page cached hit rps",
+            "API p95",
+            "page p95, full COUNT(*)",
+            "page p95, capped count",
+        ],
+        rows,
+    )
+    print(
+        "  goals: a cached hit >= 0.8x the floor's requests/s; the page's p95 <= 1.5x the API's.\n"
+    )
+
+
 def ms(seconds: float) -> str:
     return f"{seconds * 1000:.2f}"
 
@@ -1499,6 +1649,10 @@ def main(argv=None) -> int:
         f"measuring {len(SEARCHES)} searches at {len(targets)} sizes, {args.requests} timed requests "
         f"per search, size and case; load average {os.getloadavg()[0]:.2f}"
     )
+    if args.cache_only:
+        cache_section(api, targets[-1], args)
+        log(f"total run time {time.perf_counter() - run_started:.0f}s")
+        return 0
     all_results: dict[int, list[SearchResult]] = {t.size: [] for t in targets}
     for search in SEARCHES:
         t = time.perf_counter()
@@ -1511,6 +1665,7 @@ def main(argv=None) -> int:
         print_size_table(size, results)
 
     total_cost_section(api, targets, args)
+    cache_section(api, targets[-1], args)
 
     largest_target = targets[-1]
     use_db(largest_target.dbname)

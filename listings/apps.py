@@ -13,9 +13,9 @@ class ListingsConfig(AppConfig):
         from listings.aggregates import register_sqlite_median
         from listings.models import ListingPhoto, ListingProof
         from listings.selectors import listing_photos_visible_to, listing_proofs_visible_to
-        from listings.services import listing_photo_record_lookalikes
+        from listings.services import listing_photo_ready, listing_photo_record_lookalikes
         from photos.access import register_private_photos
-        from photos.hooks import register_hashed_receiver
+        from photos.hooks import register_hashed_receiver, register_ready_receiver
 
         # SQLite has no MEDIAN aggregate; give every new SQLite connection one so
         # the embedded default runs the same single query as PostgreSQL.
@@ -26,3 +26,4 @@ class ListingsConfig(AppConfig):
         hooks.register_todo_provider(workbench.failed_photos_todo)
         register_private_photos(ListingProof.files_prefix, listing_proofs_visible_to)
         register_hashed_receiver(ListingPhoto, listing_photo_record_lookalikes)
+        register_ready_receiver(ListingPhoto, listing_photo_ready)

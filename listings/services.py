@@ -22,6 +22,7 @@ from listings.models import (
     may_reassign_listings,
     may_verify_listings,
 )
+from listings.search_cache import searches_changed
 from marketplace.tasks import enqueue_or_leave_for_sweep
 from photos import pipeline as photo_pipeline
 from photos.hashing import lookalikes
@@ -126,6 +127,7 @@ def listing_create(*, by: User, data: dict[str, Any], agent: User | None = None)
         _apply_status(listing, data["status"])
     listing.full_clean()
     listing.save()
+    searches_changed(listing.city_id)
     return listing
 
 
@@ -152,6 +154,8 @@ def listing_update(*, listing: Listing, by: User, data: dict[str, Any]) -> Listi
     # The database computes price per m²; Django reads generated columns back on insert only.
     listing.refresh_from_db(fields=["price_per_m2"])
     _record_price_change(listing, old_price=stored_price)
+    # Both cities when it moved; any change may show (a price, a status, a fact, a title).
+    searches_changed(listing.city_id, stored_facts[0] if stored_facts else None)
     return listing
 
 
@@ -169,6 +173,7 @@ def listing_set_agent(*, listing: Listing, by: User, agent: User) -> Listing:
     listing.agent = agent
     listing.full_clean()
     listing.save(update_fields=["agent", "updated_at"])
+    searches_changed(listing.city_id)
     return listing
 
 
@@ -244,6 +249,7 @@ def listing_verify(*, listing: Listing, by: User) -> Listing:
     listing.verified_by = by
     # updated_at too: saved searches for verified flats see it as changed.
     listing.save(update_fields=["verified_at", "verified_by", "updated_at"])
+    searches_changed(listing.city_id)
     return listing
 
 
@@ -253,6 +259,7 @@ def listing_unverify(*, listing: Listing, by: User) -> Listing:
     listing = Listing.objects.select_for_update().get(pk=listing.pk)
     _unverify(listing)
     listing.save(update_fields=["verified_at", "verified_by", "updated_at"])
+    searches_changed(listing.city_id)
     return listing
 
 
@@ -275,7 +282,9 @@ def listing_photo_record_lookalikes(photo: ListingPhoto) -> list[ListingPhotoLoo
     ]
     ListingPhotoLookalike.objects.bulk_create(rows, ignore_conflicts=True)
     if rows:
-        _same_flat_regroup(Listing.objects.get(pk=photo.listing_id))
+        listing = Listing.objects.get(pk=photo.listing_id)
+        _same_flat_regroup(listing)
+        searches_changed(listing.city_id)
     return rows
 
 
@@ -364,6 +373,7 @@ def listing_remove(*, listing: Listing, by: User) -> None:
         for photo in listing.photos.select_for_update():
             photo_pipeline.photo_files_delete_after_commit(photo)
         listing.delete()
+        searches_changed(listing.city_id)
     else:
         listing_set_status(listing=listing, by=by, status=Status.WITHDRAWN)
 
@@ -447,9 +457,18 @@ def listing_photos_relocate(*, listing_id: int) -> int:
     """Move the listing's photo files to the storage its status calls for (the task queued when
     it crosses the draft/published line); returns how many photos moved. Safe to run twice."""
     photo_ids = ListingPhoto.objects.filter(listing_id=listing_id).exclude(variants={})
-    return photo_pipeline.photos_relocate(
+    moved = photo_pipeline.photos_relocate(
         model=ListingPhoto, photo_ids=list(photo_ids.values_list("pk", flat=True))
     )
+    if moved:  # the cards' cover addresses changed
+        searches_changed(*Listing.objects.filter(pk=listing_id).values_list("city_id", flat=True))
+    return moved
+
+
+def listing_photo_ready(photo: ListingPhoto) -> None:
+    """A photo is ready (and where it belongs), called by the photo pipeline (photos.hooks): it
+    may be the listing's new cover."""
+    searches_changed(*Listing.objects.filter(pk=photo.listing_id).values_list("city_id", flat=True))
 
 
 def _queue_photos_relocation(listing_id: int) -> None:
@@ -476,6 +495,7 @@ def photo_update(*, photo: ListingPhoto, by: User, data: dict[str, Any]) -> List
         photo.full_clean(exclude=["original"])
         # Only these fields: the caller's copy may predate the worker's variants.
         photo.save(update_fields=["caption", "position", "is_cover"])
+        searches_changed(photo.listing.city_id)  # the cover may change
     return photo
 
 
@@ -490,6 +510,7 @@ def photos_reorder(*, listing: Listing, by: User, photo_ids: list[int]) -> list[
     for position, photo_id in enumerate(photo_ids):
         photos[photo_id].position = position
     ListingPhoto.objects.bulk_update(photos.values(), ["position"])
+    searches_changed(listing.city_id)  # the first photo is the cover unless one is chosen
     return [photos[photo_id] for photo_id in photo_ids]
 
 
@@ -504,6 +525,7 @@ def photo_delete(*, photo: ListingPhoto, by: User) -> None:
         current
     )  # the locked row names every variant a worker recorded
     current.delete()
+    searches_changed(photo.listing.city_id)
 
 
 @transaction.atomic
@@ -551,6 +573,7 @@ def listing_reconfirm(*, listing: Listing, by: User) -> Listing:
     listing.left_market_at = None  # back on the market: days on market count on
     listing.full_clean()
     listing.save()
+    searches_changed(listing.city_id)
     return listing
 
 
@@ -600,7 +623,14 @@ def listings_expire_stale() -> int:
             .select_for_update(skip_locked=True)
             .values_list("pk", flat=True)
         )
+        if not stale:
+            return 0
         # One statement; the filter again, so a listing reconfirmed meanwhile stays active.
-        return Listing.objects.filter(
+        expiring = Listing.objects.filter(
             pk__in=stale, status=Status.ACTIVE, confirmed_at__lte=_expiry_cutoff(now)
-        ).update(status=Status.EXPIRED, left_market_at=now, updated_at=now)
+        )
+        cities = set(expiring.order_by().values_list("city_id", flat=True).distinct())
+        expired = expiring.update(status=Status.EXPIRED, left_market_at=now, updated_at=now)
+        if expired:
+            searches_changed(*cities)
+        return expired

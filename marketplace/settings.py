@@ -83,6 +83,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "marketplace.security.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Anonymous API searches from the cache, before sessions and DRF (listings.search_cache).
+    "listings.search_cache.AnonymousSearchCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -532,6 +534,9 @@ SPECTACULAR_SETTINGS = {
 LISTINGS_PAGE_SIZE = 20
 API_MAX_PAGE_SIZE = 100
 CITY_STATS_CACHE_SECONDS = env.int("CITY_STATS_CACHE_SECONDS", default=600)
+# Anonymous search answers (listings.search_cache); listing changes invalidate them at once,
+# this bounds what ages without one (a "recent" price cut, the cards' city medians). 0: off.
+SEARCH_CACHE_SECONDS = env.int("SEARCH_CACHE_SECONDS", default=300)
 PHOTO_MAX_BYTES = env.int("PHOTO_MAX_BYTES", default=20_000_000)
 PHOTO_MAX_PIXELS = env.int("PHOTO_MAX_PIXELS", default=40_000_000)
 # Lower limits where a decoder cannot decode reduced and holds the whole picture, so that one

@@ -1,4 +1,8 @@
-"""What an app does once one of its photos is hashed: photos names no app, apps register here.
+"""What an app does once one of its photos is ready or hashed: photos names no app, apps
+register here.
+
+`register_ready_receiver(model, receiver)`: the pipeline calls `receiver(photo)` once the photo's
+variants are made and in the storage they belong in (a cover to show, a cache to invalidate).
 
 `register_hashed_receiver(model, receiver)` in the app's `AppConfig.ready`; the pipeline calls
 `receiver(photo)` inside the transaction that records the hash, so what the receiver writes (the
@@ -24,4 +28,19 @@ def register_hashed_receiver(model, receiver: HashedReceiver) -> None:
 
 def announce_hashed(photo) -> None:
     for receiver in _receivers.get(photo._meta.label, []):
+        receiver(photo)
+
+
+_ready_receivers: dict[str, list[HashedReceiver]] = {}
+
+
+def register_ready_receiver(model, receiver: HashedReceiver) -> None:
+    receivers = _ready_receivers.setdefault(model._meta.label, [])
+    if receiver in receivers:
+        raise ImproperlyConfigured(f"{receiver!r} is registered twice for {model._meta.label}.")
+    receivers.append(receiver)
+
+
+def announce_ready(photo) -> None:
+    for receiver in _ready_receivers.get(photo._meta.label, []):
         receiver(photo)

@@ -114,6 +114,7 @@ def photo_make_variants(*, model: type[Photo], photo_id: int) -> Photo | None:
     # so the files go where they belong now. Checked after our commit, so one of us sees both.
     if photo_relocate(model=model, photo_id=photo_id):
         current.refresh_from_db(fields=["variants"])
+    hooks.announce_ready(current)
     return current
 
 

@@ -25,6 +25,8 @@ def _fast_and_isolated(request, settings):
     """Fast hashing, English, and a private cache; tasks run inline unless a test needs the worker."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.LANGUAGE_CODE = "en"
+    # Factories write around the services that invalidate it: tests of it turn it on.
+    settings.SEARCH_CACHE_SECONDS = 0
     needs_worker = request.node.get_closest_marker("integration") is not None
     if not needs_worker:
         # A private cache per test: clearing a Redis cache would flush the broker's database too.

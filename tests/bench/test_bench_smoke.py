@@ -95,6 +95,9 @@ def test_listings_search_and_the_lean_view(postgres_url):
         # Searches by the total cost: one query per request whatever the page size.
         r"^=== total cost",
         r"^1k all by total, dearest +\d+\.\d+ +1 / 1 ",
+        # The search cache's hits and the search page beside the API and the floor.
+        r"^=== anonymous page 1 at 1,000 listings",
+        r"^1 hegang, newest +\d+ +\d+ \(\d+\.\d+x\) +\d+ \(\d+\.\d+x\)",
         r"^=== goals",
         r"(PASS|MISS)",
         # The experiments table times bench/lean.py beside the API.

@@ -20,7 +20,8 @@ CITIES_QUERIES = 2
 CITIES_WARM_CACHE_QUERIES = 1
 # Market figures; cities; newest listings; the cities of the search box.
 HOME_QUERIES = 4
-# Count; one page of listings; the options of the city and the district menus.
+# Count (capped: listings.paginators); one page of listings; the options of the city and the
+# district menus.
 SEARCH_QUERIES = 4
 # The same, after checking the city and the district parameters.
 SEARCH_WITH_CITY_AND_DISTRICT_QUERIES = 6

@@ -4,8 +4,11 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
+from listings import paginators
 from tests.accounts.factories import AgentFactory, BuyerFactory
 from tests.listings.factories import CityFactory, DistrictFactory, ListingFactory
 
@@ -464,3 +467,52 @@ def test_an_unknown_listing_is_not_found(web):
 def test_the_pages_answer_get_only(web, flat):
     assert web.post("/listings/").status_code == 405
     assert web.post(f"/listings/{flat.pk}/").status_code == 405
+
+
+# --- the count of a large search (listings.paginators) ---------------------------------
+
+
+@pytest.fixture
+def count_up_to_five(monkeypatch):
+    """The cap, lowered so a handful of listings stands for thousands."""
+    monkeypatch.setattr(paginators, "COUNT_SHOWN_UP_TO", 5)
+
+
+def test_a_large_search_says_1000_plus_and_counts_no_further_than_it_must(
+    client, count_up_to_five, settings
+):
+    settings.LISTINGS_PAGE_SIZE = 2
+    ListingFactory.create_batch(9)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/listings/")
+
+    page = response.content.decode()
+    assert "1,000+ flats found" in page
+    assert "Page 1</span>" in page
+    assert "Page 1 of" not in page
+    assert 'rel="next"' in page
+    [count] = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT COUNT(*)")]
+    assert "LIMIT 6" in count
+    assert "cover_variants" not in count  # the cards' subqueries are not run to count
+
+
+def test_a_deep_page_of_a_large_search_counts_past_itself(client, count_up_to_five, settings):
+    settings.LISTINGS_PAGE_SIZE = 2
+    ListingFactory.create_batch(9)
+
+    page = client.get("/listings/", {"page": 4}).content.decode()
+    last = client.get("/listings/", {"page": 5}).content.decode()
+
+    assert 'rel="next"' in page
+    assert "Page 4</span>" in page
+    assert 'rel="next"' not in last
+    assert "Page 5 of 5" in last
+
+
+def test_a_search_under_the_cap_shows_its_exact_count(client, count_up_to_five):
+    ListingFactory.create_batch(5)
+
+    page = client.get("/listings/").content.decode()
+
+    assert "5 flats found" in page
+    assert "1,000+" not in page
