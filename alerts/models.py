@@ -4,7 +4,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
-from listings.models import Listing
+from listings.models import City, District, Listing
 
 
 class SavedSearch(models.Model):
@@ -31,11 +31,46 @@ class SavedSearch(models.Model):
     # Listings changed up to this time have been matched against this search.
     matched_until = models.DateTimeField(editable=False)
 
+    # The filters of `params` as the FilterSet reads them, in columns the matching finds
+    # searches by (alerts.services.saved_search_columns keeps them in step); empty: any.
+    # A removed city or district keeps its id, which no listing has, so nothing matches.
+    city = models.ForeignKey(
+        City, models.DO_NOTHING, db_constraint=False, null=True, editable=False, related_name="+"
+    )
+    district = models.ForeignKey(
+        District,
+        models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        editable=False,
+        related_name="+",
+    )
+    price_min = models.PositiveIntegerField(null=True, editable=False)
+    price_max = models.PositiveIntegerField(null=True, editable=False)
+    area_min = models.DecimalField(max_digits=7, decimal_places=2, null=True, editable=False)
+    area_max = models.DecimalField(max_digits=7, decimal_places=2, null=True, editable=False)
+    rooms = models.PositiveSmallIntegerField(null=True, editable=False)
+    price_per_m2_max = models.PositiveIntegerField(null=True, editable=False)
+    floor_max = models.PositiveSmallIntegerField(null=True, editable=False)
+    has_elevator = models.BooleanField(null=True, editable=False)
+    heating = models.CharField(max_length=20, blank=True, editable=False)
+    condition = models.CharField(max_length=20, blank=True, editable=False)
+    # Some filter is not in the columns (keywords, say): the FilterSet checks each candidate.
+    needs_filterset = models.BooleanField(default=False, editable=False)
+
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name = _("saved search")
         verbose_name_plural = _("saved searches")
-        indexes = [models.Index(fields=["user", "-created_at", "-id"], name="saved_search_list")]
+        indexes = [
+            models.Index(fields=["user", "-created_at", "-id"], name="saved_search_list"),
+            # Matching: the searches of a listing's city (or of any city) with a cap above it.
+            models.Index(
+                fields=["city", "price_max"],
+                name="saved_search_matching",
+                condition=~models.Q(frequency="none"),
+            ),
+        ]
 
     def __str__(self):
         return self.name
