@@ -11,6 +11,7 @@ from django.core import mail
 from alerts import services, tasks
 from alerts.models import SavedSearch, SearchMatch
 from listings import services as listing_services
+from listings.filters import ListingFilterSet
 from listings.models import Listing
 from notifications.models import Kind, Notification
 from notifications.services import emails_send_due
@@ -145,20 +146,52 @@ def test_alerts_match_a_plain_python_filter_over_varied_data(clock):
 def test_searches_are_matched_in_few_queries_whatever_their_number(
     clock, django_assert_max_num_queries
 ):
-    # Given more distinct filter sets than one UNION query takes, and a flat matching ten
+    # Given more changed listings than one UNION query takes, searches with and without
+    # keywords (which the FilterSet checks), and a flat matching ten of them
     district = DistrictFactory(city=CityFactory(slug="hegang"))
-    for price_max in range(30_000, 30_250):
+    for price_max in range(30_000, 30_250, 25):
         SavedSearchFactory(params={"price_max": str(price_max)})
+        SavedSearchFactory(params={"price_max": str(price_max), "q": "sunny"})
     clock.advance(minutes=1)
-    ListingFactory(district=district, price=30_240)
-    ListingFactory(district=district, price=60_000)
+    ListingFactory(district=district, price=30_000, description="Sunny")
+    ListingFactory.create_batch(250, district=district, price=60_000)
     clock.advance(minutes=1)
 
-    # searches, anything changed?, 2 UNION queries, savepoint, insert, listings, users,
-    # content type, notifications, marks, release: none per search
-    with django_assert_max_num_queries(12):
+    # aggregate, changed listings, 2 candidate queries, searches to check, 1 FilterSet query,
+    # savepoint, insert, searches, users, listings, content type, notifications, marks,
+    # release: none per search or per listing
+    with django_assert_max_num_queries(15):
         run = services.saved_searches_match()
-    assert (run.groups, run.matches) == (250, 10)
+    assert (run.changed_listings, run.matches, run.notifications) == (1, 20, 20)
+
+
+def test_the_filter_columns_never_drop_a_match_the_filterset_finds(clock):
+    """The prefilter by columns and the search page's FilterSet agree, random search by random
+    listing: no match lost, and after the FilterSet's check nothing more."""
+    rng = random.Random(14)
+    cities = [CityFactory(slug="hegang"), CityFactory(slug="jixi")]
+    districts = [DistrictFactory(city=city) for city in cities for _ in range(2)]
+    searches = []
+    for _ in range(200):
+        params = random_params(rng, cities, districts)
+        params.update(rng.choice([{}, {}, {"area_max": "70"}, {"price_per_m2_max": "900"}]))
+        searches.append(SavedSearchFactory(params=params))
+    clock.advance(minutes=1)
+    listings = [random_listing(rng, districts) for _ in range(200)]
+    for listing in listings[:10]:
+        Listing.objects.filter(pk=listing.pk).update(verified_at=clock.now)
+    clock.advance(minutes=1)
+
+    run = services.saved_searches_match()
+
+    changed = {listing.pk for listing in listings}
+    for search in searches:
+        filterset = ListingFilterSet(search.params, queryset=Listing.objects.filter(pk__in=changed))
+        by_filterset = (
+            set(filterset.qs.values_list("pk", flat=True)) if filterset.is_valid() else set()
+        )
+        assert alerted(search) == by_filterset, search.params
+    assert run.candidates >= run.matches > 1_000
 
 
 # --- once per listing per search --------------------------------------------------------
@@ -191,10 +224,47 @@ def test_running_twice_alerts_once(cheap_hegang, hegang_district, buyer, clock):
 
     assert (first.matches, second.matches) == (1, 0)
     [notification] = search_match_notifications(buyer)
-    assert notification.link == listing.get_absolute_url()
-    assert notification.text == "New flat for “Hegang under 50k”: Walk-up flat " + (
-        listing.title.removeprefix("Walk-up flat ") + ", ¥42,000"
-    )
+    assert notification.link == "/listings/?city=hegang&price_max=50000"
+    assert notification.text == "1 new flat matches “Hegang under 50k”"
+    assert notification.items == [
+        {"text": f"{listing.title}, ¥42,000", "link": listing.get_absolute_url()}
+    ]
+
+
+def test_one_notification_per_search_per_run_names_the_first_three(
+    cheap_hegang, hegang_district, buyer, clock
+):
+    # Given five new flats for one search and one for another of the buyer's searches
+    other = SavedSearchFactory(user=buyer, name="Big ones", params={"area_min": "80"})
+    clock.advance(minutes=5)
+    cheap = [ListingFactory(district=hegang_district, price=40_000 + n) for n in range(5)]
+    big = ListingFactory(district=hegang_district, price=90_000, area_m2=Decimal(85))
+    clock.advance(minutes=1)
+
+    run = services.saved_searches_match()
+
+    # Then each search has one notification, saying how many and naming the first three
+    assert (run.matches, run.notifications) == (6, 2)
+    by_search = {n.subject_id: n for n in search_match_notifications(buyer)}
+    assert by_search[cheap_hegang.pk].text == "5 new flats match “Hegang under 50k”"
+    assert [item["link"] for item in by_search[cheap_hegang.pk].items] == [
+        listing.get_absolute_url() for listing in cheap[:3]
+    ]
+    assert by_search[other.pk].text == "1 new flat matches “Big ones”"
+    assert by_search[other.pk].items[0]["link"] == big.get_absolute_url()
+
+
+def test_the_alert_is_in_the_buyers_language(hegang_district, clock):
+    buyer = BuyerFactory(language="zh-hans")
+    SavedSearchFactory(user=buyer, name="鹤岗", params={"city": "hegang"})
+    clock.advance(minutes=1)
+    ListingFactory.create_batch(2, district=hegang_district)
+    clock.advance(minutes=1)
+
+    services.saved_searches_match()
+
+    [notification] = search_match_notifications(buyer)
+    assert notification.text == "“鹤岗”有 2 套新房源"
 
 
 def test_an_overlapping_run_that_sees_the_same_listing_alerts_nobody_again(
@@ -347,7 +417,7 @@ def test_daily_alerts_come_in_one_email_the_next_morning_at_eight(
             services.saved_searches_match()
         emails_send_due()
 
-    # Then the buyer sees them in the app at once, but no email came during the day
+    # Then the buyer sees them in the app at once (one per search and run), but no email came
     assert len(search_match_notifications(buyer)) == 6
     assert mail.outbox == []
     clock.set(datetime(2026, 3, 3, 7, 59, tzinfo=BEIJING))
@@ -359,7 +429,8 @@ def test_daily_alerts_come_in_one_email_the_next_morning_at_eight(
     [email] = mail.outbox
     assert email.to == ["li@example.com"]
     assert "6 new notification(s)" in email.subject
-    assert email.body.count("New flat for") == 6
+    assert email.body.count("1 new flat matches") == 6
+    assert email.body.count("http://127.0.0.1:8000/listings/") == 12  # searches and flats
     assert emails_send_due() == 0
 
 
