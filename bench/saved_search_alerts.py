@@ -62,7 +62,7 @@ def parse_args(argv=None):
     p.add_argument("--buyers", type=int, default=40_000)
     p.add_argument("--with-city", type=float, default=0.97, help="share of searches naming a city")
     p.add_argument(
-        "--with-price-cap", type=float, default=0.9, help="share of searches with a price cap"
+        "--with-price-cap", type=float, default=0.99, help="share of searches with a price cap"
     )
     p.add_argument("--changed", type=int, default=1_000, help="listings changed before a run")
     p.add_argument("--repeat", type=int, default=3)
@@ -82,14 +82,15 @@ def setup_django(database_url: str) -> None:
 
 
 def random_params(
-    rng: random.Random, cities, districts_by_city, *, with_city=0.97, with_price_cap=0.9
+    rng: random.Random, cities, districts_by_city, *, with_city=0.97, with_price_cap=0.99
 ) -> dict[str, str]:
-    """What buyers save: nearly always a city and a price cap, often rooms, sometimes more."""
+    """What buyers save: nearly always a city and a price cap, often rooms or a district,
+    sometimes more. (A search with alerts and no price cap hears of hundreds of flats a day.)"""
     params: dict[str, str] = {}
     city = rng.choices(cities, weights=[share for _slug, share in cities])[0][0]
     if rng.random() < with_city:
         params["city"] = city
-        if rng.random() < 0.15:
+        if rng.random() < 0.3:
             params["district"] = str(rng.choice(districts_by_city[city]))
     if rng.random() < with_price_cap:
         params["price_max"] = str(rng.choice(PRICE_CAPS))
@@ -97,7 +98,7 @@ def random_params(
             params["price_max"] = str(rng.randrange(25_000, 90_000, 1_000))
     if rng.random() < 0.1:
         params["price_min"] = str(rng.choice([10_000, 20_000, 30_000]))
-    if rng.random() < 0.35:
+    if rng.random() < 0.6:
         params["rooms"] = str(rng.choice([1, 2, 2, 3]))
     if rng.random() < 0.15:
         params["area_min"] = str(rng.choice([40, 50, 60]))
