@@ -28,7 +28,8 @@ class SavedSearch(models.Model):
         _("alerts"), max_length=10, choices=Frequency.choices, default=Frequency.INSTANT
     )
     created_at = models.DateTimeField(_("saved at"), auto_now_add=True)
-    # Listings changed up to this time have been matched against this search.
+    # Listings changed up to this time are not news to this search (set when it is saved or
+    # its filters change); the runs' own progress is MatchingMark's.
     matched_until = models.DateTimeField(editable=False)
 
     # The filters of `params` as the FilterSet reads them, in columns the matching finds
@@ -82,6 +83,16 @@ class SavedSearch(models.Model):
 def search_url(params: dict[str, str]) -> str:
     query = urlencode(sorted(params.items()))
     return reverse("listings:search") + (f"?{query}" if query else "")
+
+
+class MatchingMark(models.Model):
+    """One row: listings changed up to `matched_until` have been matched against every saved
+    search. Moved by each run, so that a run writes one row rather than one per search."""
+
+    matched_until = models.DateTimeField()
+
+    def __str__(self):
+        return f"{self.matched_until:%Y-%m-%d %H:%M:%S}"
 
 
 class SearchMatch(models.Model):

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.models import User
-from alerts.models import SavedSearch, SearchMatch, search_url
+from alerts.models import MatchingMark, SavedSearch, SearchMatch, search_url
 from listings.filters import ListingFilterSet
 from listings.models import Listing
 from listings.templatetags.walkup import yuan
@@ -206,16 +206,18 @@ def saved_searches_match() -> MatchRun:
     alerting = SavedSearch.objects.exclude(frequency=Frequency.NONE)
     marks = alerting.aggregate(searches=Count("pk"), earliest=Min("matched_until"))
     run.searches = marks["searches"]
+    last_run = MatchingMark.objects.filter(pk=1).values_list("matched_until", flat=True).first()
     changed = []
     if run.searches:
+        since = max(marks["earliest"], last_run - overlap) if last_run else marks["earliest"]
         changed = list(
             Listing.objects.active()
-            .filter(updated_at__gt=marks["earliest"] - overlap, updated_at__lte=run_until)
+            .filter(updated_at__gt=since, updated_at__lte=run_until)
             .order_by("pk")
             .values("pk", *LISTING_FIELDS_FOR_COLUMNS)
         )
     if changed:
-        candidates = _candidate_matches(alerting, changed, overlap)
+        candidates = _candidate_matches(alerting, changed)
         run.candidates = len(candidates)
         pairs = _confirmed_by_filterset(candidates)
         run.changed_listings = len({listing_id for _search_id, listing_id in pairs})
@@ -270,16 +272,18 @@ def _column_conditions(listing: dict[str, Any]) -> Q:
     return conditions
 
 
-def _candidate_matches(alerting, changed: list[dict], overlap: timedelta) -> list[tuple]:
+def _candidate_matches(alerting, changed: list[dict]) -> list[tuple]:
     """(search id, listing id, whether the FilterSet must check it) for each changed listing
-    and each search whose columns it satisfies, changed in that search's window."""
+    and each search whose columns it satisfies, changed since that search was saved or its
+    filters changed (the run's window, ALERTS_MATCH_OVERLAP_SECONDS behind the last run,
+    bounds `changed`)."""
     candidates = []
     for offset in range(0, len(changed), LISTINGS_PER_QUERY):
         arms = [
             alerting.filter(
                 _column_conditions(listing),
                 created_at__lt=listing["updated_at"],
-                matched_until__lt=listing["updated_at"] + overlap,
+                matched_until__lt=listing["updated_at"],
             )
             .order_by()
             .values_list(
@@ -468,7 +472,11 @@ def next_daily_email_time(now: datetime) -> datetime:
 
 
 def _move_marks(run_until: datetime) -> None:
-    SavedSearch.objects.filter(matched_until__lt=run_until).update(matched_until=run_until)
+    moved = MatchingMark.objects.filter(pk=1, matched_until__lt=run_until).update(
+        matched_until=run_until
+    )
+    if not moved:
+        MatchingMark.objects.get_or_create(pk=1, defaults={"matched_until": run_until})
 
 
 def search_summary(params: dict[str, str], *, city=None) -> str:

@@ -9,7 +9,7 @@ import pytest
 from django.core import mail
 
 from alerts import services, tasks
-from alerts.models import SavedSearch, SearchMatch
+from alerts.models import MatchingMark, SavedSearch, SearchMatch
 from listings import services as listing_services
 from listings.filters import ListingFilterSet
 from listings.models import Listing
@@ -153,14 +153,16 @@ def test_searches_are_matched_in_few_queries_whatever_their_number(
         SavedSearchFactory(params={"price_max": str(price_max)})
         SavedSearchFactory(params={"price_max": str(price_max), "q": "sunny"})
     clock.advance(minutes=1)
+    services.saved_searches_match()  # the first run ever also makes the run mark
     ListingFactory(district=district, price=30_000, description="Sunny")
     ListingFactory.create_batch(250, district=district, price=60_000)
     clock.advance(minutes=1)
 
-    # aggregate, changed listings, 2 candidate queries, searches to check, 1 FilterSet query,
-    # savepoint, insert, searches, users, listings, content type, notifications, marks,
-    # release: none per search or per listing
-    with django_assert_max_num_queries(15):
+    # aggregate, run mark, changed listings, 2 candidate queries, searches to check, 1 FilterSet
+    # query, savepoint, insert, searches, users, listings, content type, notifications, run
+    # mark, release:
+    # none per search or per listing
+    with django_assert_max_num_queries(16):
         run = services.saved_searches_match()
     assert (run.changed_listings, run.matches, run.notifications) == (1, 20, 20)
 
@@ -277,7 +279,7 @@ def test_an_overlapping_run_that_sees_the_same_listing_alerts_nobody_again(
     services.saved_searches_match()
     # When another run overlaps it (its window starts before the first run's mark) and the
     # listing changes again
-    SavedSearch.objects.update(matched_until=cheap_hegang.created_at)
+    MatchingMark.objects.update(matched_until=cheap_hegang.created_at)
     Listing.objects.update(title="Still cheap")
     clock.advance(minutes=1)
     Listing.objects.update(updated_at=clock.now)
@@ -364,15 +366,19 @@ def test_a_search_whose_city_is_gone_matches_nothing_and_breaks_nothing(clock):
     assert len(alerted(good)) == 1
 
 
-def test_with_nothing_new_a_run_costs_two_queries_and_a_mark(
+def test_with_nothing_new_a_run_costs_three_queries_and_moves_one_mark(
     cheap_hegang, clock, django_assert_num_queries
 ):
     clock.advance(minutes=5)
-    with django_assert_num_queries(3):
+    services.saved_searches_match()
+    clock.advance(minutes=2)
+    with django_assert_num_queries(4):
         run = services.saved_searches_match()
     assert run.matches == 0
+    assert MatchingMark.objects.get().matched_until == clock.now
+    # and the searches are not written to
     cheap_hegang.refresh_from_db()
-    assert cheap_hegang.matched_until == clock.now
+    assert cheap_hegang.matched_until == cheap_hegang.created_at
 
 
 # --- emails: instant ones gathered per search, daily ones the next morning ------------------
