@@ -98,8 +98,19 @@ class MatchingMark(models.Model):
 class SearchMatch(models.Model):
     """A listing a saved search was alerted about: never twice, whatever runs overlap."""
 
-    saved_search = models.ForeignKey(SavedSearch, on_delete=models.CASCADE, related_name="matches")
-    listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="+")
+    # No database foreign keys: a run inserts hundreds of thousands of rows, whose two key checks
+    # each cost more than the row; the run takes both ids from the rows it just read, and
+    # Django's delete collector still removes the matches of a deleted search or listing.
+    saved_search = models.ForeignKey(
+        SavedSearch,
+        on_delete=models.CASCADE,
+        related_name="matches",
+        db_constraint=False,
+        db_index=False,  # the unique (search, listing) serves it
+    )
+    listing = models.ForeignKey(
+        Listing, on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -397,7 +397,13 @@ def _notify(created: list[tuple[int, int]], now: datetime) -> int:
         User.objects.all(), {search["user_id"] for search in searches.values()}, ("pk", "language")
     )
     shown = {pk for listing_ids in new_by_search.values() for pk in listing_ids[:ALERT_ITEMS]}
-    listings = Listing.objects.only("pk", "title", "price").in_bulk(shown)
+    items = {
+        listing.pk: {
+            "text": f"{listing.title}, {yuan(listing.price)}",
+            "link": listing.get_absolute_url(),
+        }
+        for listing in Listing.objects.only("pk", "title", "price").filter(pk__in=shown)
+    }
     daily_email_at = next_daily_email_time(now)
     texts = _AlertTexts()
     notifications = []
@@ -413,13 +419,7 @@ def _notify(created: list[tuple[int, int]], now: datetime) -> int:
                 text=texts.get(user.language, len(listing_ids))
                 % {"count": len(listing_ids), "search": search["name"]},
                 link=search_url(search["params"]),
-                items=[
-                    {
-                        "text": f"{listings[pk].title}, {yuan(listings[pk].price)}",
-                        "link": listings[pk].get_absolute_url(),
-                    }
-                    for pk in listing_ids[:ALERT_ITEMS]
-                ],
+                items=[items[pk] for pk in listing_ids[:ALERT_ITEMS]],
                 # Instant: the outbox gathers a burst per search; daily: one email per user.
                 group_key=f"daily-alerts:{user.pk}" if daily else f"saved-search:{search_id}",
                 email_after=daily_email_at if daily else None,

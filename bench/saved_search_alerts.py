@@ -248,7 +248,7 @@ def main(argv=None) -> int:
     from django.db import connection
     from django.utils import timezone
 
-    from alerts.models import SavedSearch, SearchMatch
+    from alerts.models import MatchingMark, SavedSearch, SearchMatch
     from marketplace.celery import app as celery_app
     from notifications.models import Notification
 
@@ -275,6 +275,9 @@ def main(argv=None) -> int:
             [now - timedelta(days=1)],
         )
     SavedSearch.objects.update(matched_until=now - timedelta(minutes=2))
+    MatchingMark.objects.all().delete()
+    with connection.cursor() as cursor:  # runs no longer write to every search: no bloat
+        cursor.execute("VACUUM ANALYZE alerts_savedsearch")
     log(
         f"{urlsplit(args.database_url).path[1:]}: {args.listings:,} listings ({active:,} active), "
         f"{args.searches:,} saved searches; load average {os.getloadavg()[0]:.2f}"
