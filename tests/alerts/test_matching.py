@@ -472,3 +472,42 @@ def test_the_task_runs_every_two_minutes_with_time_limits(settings):
     entry = settings.CELERY_BEAT_SCHEDULE["match-saved-searches"]
     assert entry == {"task": "alerts.tasks.match_saved_searches", "schedule": 120.0}
     assert tasks.match_saved_searches.soft_time_limit == 240
+
+
+# --- the filter columns kept in step with the filters ----------------------------------------
+
+
+def test_saving_and_changing_a_search_keeps_its_filter_columns_in_step(buyer, hegang_district):
+    search = services.saved_search_create(
+        user=buyer,
+        name="Hegang",
+        params={"city": "hegang", "price_max": "50000", "rooms": "2", "q": "南北"},
+        frequency=Frequency.INSTANT,
+    )
+    assert (search.city_id, search.price_max, search.rooms) == (
+        hegang_district.city_id,
+        50_000,
+        2,
+    )
+    assert search.needs_filterset  # the keywords are the FilterSet's to check
+
+    services.saved_search_update(
+        saved_search=search, data={"params": {"area_min": "45.5", "has_elevator": "false"}}
+    )
+
+    search.refresh_from_db()
+    assert (search.city_id, search.price_max, search.rooms) == (None, None, None)
+    assert (search.area_min, search.has_elevator) == (Decimal("45.50"), False)
+    assert not search.needs_filterset
+
+
+def test_deleting_a_search_deletes_its_matches(cheap_hegang, hegang_district, clock):
+    clock.advance(minutes=5)
+    ListingFactory(district=hegang_district, price=42_000)
+    clock.advance(minutes=1)
+    services.saved_searches_match()
+    assert SearchMatch.objects.filter(saved_search=cheap_hegang).exists()
+
+    services.saved_search_delete(saved_search=cheap_hegang)
+
+    assert not SearchMatch.objects.exists()
