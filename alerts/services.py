@@ -222,13 +222,18 @@ def saved_searches_match() -> MatchRun:
         pairs = _confirmed_by_filterset(candidates)
         run.changed_listings = len({listing_id for _search_id, listing_id in pairs})
         with transaction.atomic():
-            created = _insert_new_matches(pairs, run_until)
-            run.notifications = _notify(created, run_until)
-            run.matches = len(created)
+            run.matches, run.notifications = search_matches_record(pairs, now=run_until)
             _move_marks(run_until)
     else:
         _move_marks(run_until)
     return run
+
+
+def search_matches_record(pairs: list[tuple[int, int]], *, now: datetime) -> tuple[int, int]:
+    """Record (search id, listing id) matches; the new ones, never seen by their search before,
+    go out as one notification per search. Returns (new matches, notifications)."""
+    created = _insert_new_matches(pairs, now)
+    return len(created), _notify(created, now)
 
 
 # How a listing satisfies a filter column (empty: any): column, lookup on the column, the
