@@ -198,6 +198,12 @@ def change_listings(rng: random.Random, count: int, now) -> None:
     from django.db import connection
 
     with connection.cursor() as cursor:
+        # The last run's changes are old news (the next run's look-back would see them again).
+        cursor.execute(
+            "UPDATE listings_listing SET updated_at = updated_at - interval '1 day' "
+            "WHERE updated_at > %s",
+            [now - timedelta(hours=1)],
+        )
         cursor.execute("SELECT max(id) FROM listings_listing")
         (max_id,) = cursor.fetchone()
         picked = rng.sample(range(1, max_id + 1), count * 2)
