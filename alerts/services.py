@@ -7,13 +7,13 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Value
-from django.db.models.fields import IntegerField
+from django.db.models import BigIntegerField, Count, IntegerField, Min, Q, Value
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import User
-from alerts.models import SavedSearch, SearchMatch
+from alerts.models import MatchingMark, SavedSearch, SearchMatch, search_url
 from listings.filters import ListingFilterSet
 from listings.models import Listing
 from listings.templatetags.walkup import yuan
@@ -88,12 +88,14 @@ def saved_search_create(*, user: User, name: str, params, frequency: str) -> Sav
             code="too_many",
         )
     now = timezone.now()
+    clean_params = search_params_clean(params)
     saved_search = SavedSearch(
         user=user,
         name=name.strip(),
-        params=search_params_clean(params),
+        params=clean_params,
         frequency=frequency,
         matched_until=now,
+        **saved_search_columns(clean_params),
     )
     saved_search.full_clean(exclude=["user"])
     saved_search.save()
@@ -112,9 +114,62 @@ def saved_search_update(*, saved_search: SavedSearch, data: dict[str, Any]) -> S
             # A different search: what already matches it now is not news.
             saved_search.params = new_params
             saved_search.matched_until = timezone.now()
+            for column, value in saved_search_columns(new_params).items():
+                setattr(saved_search, column, value)
     saved_search.full_clean(exclude=["user"])
     saved_search.save()
     return saved_search
+
+
+# Filters the matching reads from SavedSearch's columns: filter name -> (column, its value
+# in the FilterSet's cleaned data -> the column's). A listing satisfies a column when it is
+# empty or when the listing's field compares to it as the FilterSet's filter does (see
+# _column_conditions); test_prefilter_agrees_with_the_filterset holds the two together.
+FILTER_COLUMNS = {
+    "city": ("city_id", lambda city: city.pk),
+    "district": ("district_id", lambda district: district.pk),
+    "price_min": ("price_min", int),
+    "price_max": ("price_max", int),
+    "area_min": ("area_min", lambda area: area),
+    "area_max": ("area_max", lambda area: area),
+    "rooms": ("rooms", int),
+    "price_per_m2_max": ("price_per_m2_max", int),
+    "floor_max": ("floor_max", int),
+    "has_elevator": ("has_elevator", lambda value: value == "true"),
+    "heating": ("heating", str),
+    "condition": ("condition", str),
+}
+BLANK_COLUMNS = {"heating": "", "condition": ""}  # text columns say "any" with ""
+
+
+def saved_search_columns(params: dict[str, str]) -> dict[str, Any]:
+    """The column values of a search's filters, as the search page's FilterSet reads them, and
+    whether some filter is left for the FilterSet to check (keywords, a city since removed)."""
+    columns: dict[str, Any] = {column: None for column, _convert in FILTER_COLUMNS.values()}
+    columns.update(BLANK_COLUMNS)
+    filterset = ListingFilterSet(params, queryset=Listing.objects.none())
+    if not filterset.is_valid():
+        return {**columns, "needs_filterset": True}
+    cleaned = filterset.form.cleaned_data
+    for name, (column, convert) in FILTER_COLUMNS.items():
+        if cleaned.get(name) not in (None, ""):
+            columns[column] = convert(cleaned[name])
+    columns["needs_filterset"] = bool(_filters_left_for_filterset(params, columns))
+    return columns
+
+
+def _filters_left_for_filterset(params: dict[str, str], columns: dict[str, Any]) -> dict:
+    """The filters of `params` that no column holds: the FilterSet checks candidates on them."""
+    held = {
+        name
+        for name, (column, _convert) in FILTER_COLUMNS.items()
+        if columns[column] not in (None, "")
+    }
+    return {
+        name: value
+        for name, value in params.items()
+        if name not in held and name not in NOT_FOR_MATCHING
+    }
 
 
 def saved_search_delete(*, saved_search: SavedSearch) -> None:
@@ -127,105 +182,175 @@ def saved_search_delete(*, saved_search: SavedSearch) -> None:
 @dataclass
 class MatchRun:
     searches: int = 0
-    groups: int = 0
     changed_listings: int = 0
+    candidates: int = 0
     matches: int = 0
+    notifications: int = 0
 
 
 def saved_searches_match() -> MatchRun:
-    """Alert each saved search about active listings that newly match it, once per listing.
+    """Alert each saved search about active listings that newly match it, once per listing,
+    in one notification per search per run.
 
     A listing is new to a search when it was published, reconfirmed or changed (its
     `updated_at`) after the search was saved or last matched, and matches it now, by the search
-    page's FilterSet. Each run looks ALERTS_MATCH_OVERLAP_SECONDS behind the last one, for
-    transactions that committed late; SearchMatch's unique (search, listing) and an insert that
-    returns only the rows it made mean overlapping or repeated runs never alert twice.
+    page's FilterSet. Matching goes from the changed listings to the searches: SavedSearch's
+    filter columns find the candidates by index, and the FilterSet checks the filters no column
+    holds. Each run looks ALERTS_MATCH_OVERLAP_SECONDS behind the last one, for transactions
+    that committed late; SearchMatch's unique (search, listing) and an insert that returns only
+    the rows it made mean overlapping or repeated runs never alert twice.
     """
     run_until = timezone.now()
     run = MatchRun()
-    searches = _searches_with_alerts(run_until)
-    run.searches = len(searches)
-    earliest = min((search.window_start for search in searches), default=run_until)
-    changed = Listing.objects.active().filter(updated_at__gt=earliest, updated_at__lte=run_until)
-    if searches and changed.exists():
-        groups = _group_by_filters(searches)
-        run.groups = len(groups)
-        candidates, run.changed_listings = _candidate_matches(groups, run_until)
+    overlap = timedelta(seconds=settings.ALERTS_MATCH_OVERLAP_SECONDS)
+    alerting = SavedSearch.objects.exclude(frequency=Frequency.NONE)
+    marks = alerting.aggregate(searches=Count("pk"), earliest=Min("matched_until"))
+    run.searches = marks["searches"]
+    last_run = MatchingMark.objects.filter(pk=1).values_list("matched_until", flat=True).first()
+    changed = []
+    if run.searches:
+        since = max(marks["earliest"], last_run - overlap) if last_run else marks["earliest"]
+        changed = list(
+            Listing.objects.active()
+            .filter(updated_at__gt=since, updated_at__lte=run_until)
+            .order_by("pk")
+            .values("pk", *LISTING_FIELDS_FOR_COLUMNS)
+        )
+    if changed:
+        candidates = _candidate_matches(alerting, changed)
+        run.candidates = len(candidates)
+        pairs = _confirmed_by_filterset(candidates)
+        run.changed_listings = len({listing_id for _search_id, listing_id in pairs})
         with transaction.atomic():
-            created = _insert_new_matches(candidates, run_until)
-            _notify(created, {search.pk: search for search in searches}, run_until)
-            run.matches = len(created)
+            run.matches, run.notifications = search_matches_record(pairs, now=run_until)
             _move_marks(run_until)
     else:
         _move_marks(run_until)
     return run
 
 
-@dataclass
-class _Search:
-    pk: int
-    user_id: int
-    name: str
-    frequency: str
-    params: dict
-    window_start: datetime
+def search_matches_record(pairs: list[tuple[int, int]], *, now: datetime) -> tuple[int, int]:
+    """Record (search id, listing id) matches; the new ones, never seen by their search before,
+    go out as one notification per search. Returns (new matches, notifications)."""
+    created = _insert_new_matches(pairs, now)
+    return len(created), _notify(created, now)
 
 
-def _searches_with_alerts(run_until: datetime) -> list[_Search]:
-    overlap = timedelta(seconds=settings.ALERTS_MATCH_OVERLAP_SECONDS)
-    rows = (
-        SavedSearch.objects.exclude(frequency=Frequency.NONE)
-        .filter(created_at__lte=run_until)
-        .values_list("pk", "user_id", "name", "frequency", "params", "created_at", "matched_until")
-        .order_by("pk")
+# How a listing satisfies a filter column (empty: any): column, lookup on the column, the
+# listing's field. The lookups are the FilterSet's, turned round: price_max's `price <= cap`
+# is `cap >= price`.
+COLUMN_TESTS = [
+    ("district_id", "exact", "district_id"),
+    ("price_min", "lte", "price"),
+    ("area_min", "lte", "area_m2"),
+    ("area_max", "gte", "area_m2"),
+    ("rooms", "exact", "rooms"),
+    ("price_per_m2_max", "gte", "price_per_m2"),
+    ("floor_max", "gte", "floor"),
+    ("has_elevator", "exact", "has_elevator"),
+    ("heating", "exact", "heating"),
+    ("condition", "exact", "condition"),
+]
+LISTING_FIELDS_FOR_COLUMNS = (
+    "updated_at",
+    "city_id",
+    "price",
+    *(field for _column, _lookup, field in COLUMN_TESTS),
+)
+# Listings whose searches are found in one UNION query; SQLite allows 500 per compound SELECT.
+LISTINGS_PER_QUERY = 200
+
+
+def _column_conditions(listing: dict[str, Any]) -> Q:
+    """The searches whose filter columns `listing` satisfies. City and price cap are spelled
+    out case by case so that each case is one range of the (city, price_max) index."""
+    city, price = listing["city_id"], listing["price"]
+    conditions = (
+        Q(city=city, price_max__gte=price)
+        | Q(city=city, price_max=None)
+        | Q(city=None, price_max__gte=price)
+        | Q(city=None, price_max=None)
     )
-    return [
-        _Search(pk, user_id, name, frequency, params, max(created_at, matched_until - overlap))
-        for pk, user_id, name, frequency, params, created_at, matched_until in rows
-    ]
+    for column, lookup, field in COLUMN_TESTS:
+        empty = BLANK_COLUMNS.get(column)
+        conditions &= Q(**{column: empty}) | Q(**{f"{column}__{lookup}": listing[field]})
+    return conditions
 
 
-def _group_by_filters(searches: list[_Search]) -> list[tuple[dict, list[_Search]]]:
-    groups: dict[str, tuple[dict, list[_Search]]] = {}
-    for search in searches:
-        filters = {k: v for k, v in search.params.items() if k not in NOT_FOR_MATCHING}
+def _candidate_matches(alerting, changed: list[dict]) -> list[tuple]:
+    """(search id, listing id, whether the FilterSet must check it) for each changed listing
+    and each search whose columns it satisfies, changed since that search was saved or its
+    filters changed (the run's window, ALERTS_MATCH_OVERLAP_SECONDS behind the last run,
+    bounds `changed`)."""
+    candidates = []
+    for offset in range(0, len(changed), LISTINGS_PER_QUERY):
+        arms = [
+            alerting.filter(
+                _column_conditions(listing),
+                created_at__lt=listing["updated_at"],
+                matched_until__lt=listing["updated_at"],
+            )
+            .order_by()
+            .values_list(
+                "pk", Value(listing["pk"], output_field=BigIntegerField()), "needs_filterset"
+            )
+            for listing in changed[offset : offset + LISTINGS_PER_QUERY]
+        ]
+        query = arms[0].union(*arms[1:], all=True) if len(arms) > 1 else arms[0]
+        candidates.extend(query)
+    return candidates
+
+
+def _confirmed_by_filterset(candidates: list[tuple]) -> list[tuple[int, int]]:
+    """The candidates that match: all of those the columns hold entirely, and those of the
+    other searches that the FilterSet finds among them, on the filters no column holds."""
+    pairs = [(search_id, listing_id) for search_id, listing_id, check in candidates if not check]
+    to_check = [(search_id, listing_id) for search_id, listing_id, check in candidates if check]
+    if not to_check:
+        return pairs
+    columns = [column for column, _convert in FILTER_COLUMNS.values()]
+    searches = SavedSearch.objects.filter(pk__in={search_id for search_id, _l in to_check})
+    left_by_search = {
+        row["pk"]: _filters_left_for_filterset(row["params"], row)
+        for row in searches.values("pk", "params", *columns)
+    }
+    groups: dict[str, tuple[dict, set[int]]] = {}
+    for search_id, listing_id in to_check:
+        filters = left_by_search[search_id]
         key = json.dumps(filters, sort_keys=True)
-        groups.setdefault(key, (filters, []))[1].append(search)
-    return list(groups.values())
+        groups.setdefault(key, (filters, set()))[1].add(listing_id)
+    matching = _listings_matching(list(groups.items()))
+    pairs.extend(
+        (search_id, listing_id)
+        for search_id, listing_id in to_check
+        if listing_id in matching.get(json.dumps(left_by_search[search_id], sort_keys=True), set())
+    )
+    return pairs
 
 
-def _candidate_matches(groups, run_until: datetime) -> tuple[list[tuple[int, int]], int]:
-    """(search id, listing id) pairs matching now, changed in each search's window; one UNION
-    query per GROUPS_PER_QUERY distinct filter sets."""
-    pairs, listings_seen = [], set()
+def _listings_matching(groups: list[tuple[str, tuple[dict, set[int]]]]) -> dict[str, set[int]]:
+    """For each distinct set of filters, which of its candidate listings the FilterSet keeps:
+    one UNION query per GROUPS_PER_QUERY sets."""
+    matching: dict[str, set[int]] = {}
     for offset in range(0, len(groups), GROUPS_PER_QUERY):
         batch = groups[offset : offset + GROUPS_PER_QUERY]
         arms = []
-        for index, (filters, searches) in enumerate(batch, start=offset):
-            since = min(search.window_start for search in searches)
-            changed = Listing.objects.active().filter(
-                updated_at__gt=since, updated_at__lte=run_until
+        for index, (_key, (filters, listing_ids)) in enumerate(batch, start=offset):
+            filterset = ListingFilterSet(
+                filters, queryset=Listing.objects.filter(pk__in=listing_ids)
             )
-            filterset = ListingFilterSet(filters, queryset=changed)
             if not filterset.is_valid():  # e.g. a city since removed: nothing can match
                 logger.info("Saved searches %s no longer valid: %s", filters, filterset.errors)
                 continue
             arms.append(
-                filterset.qs.order_by().values_list(
-                    "pk", "updated_at", Value(index, output_field=IntegerField())
-                )
+                filterset.qs.order_by().values_list("pk", Value(index, output_field=IntegerField()))
             )
         if not arms:
             continue
         query = arms[0].union(*arms[1:], all=True) if len(arms) > 1 else arms[0]
-        for listing_id, updated_at, index in query:
-            listings_seen.add(listing_id)
-            pairs.extend(
-                (search.pk, listing_id)
-                for search in groups[index][1]
-                if updated_at > search.window_start
-            )
-    return pairs, len(listings_seen)
+        for listing_id, index in query:
+            matching.setdefault(groups[index][0], set()).add(listing_id)
+    return matching
 
 
 def _insert_new_matches(pairs: list[tuple[int, int]], now: datetime) -> list[tuple[int, int]]:
@@ -263,43 +388,83 @@ def _insert_new_matches(pairs: list[tuple[int, int]], now: datetime) -> list[tup
     return inserted
 
 
-def _notify(created: list[tuple[int, int]], searches: dict[int, _Search], now: datetime) -> None:
+def _notify(created: list[tuple[int, int]], now: datetime) -> int:
+    """One notification per search with new matches: how many, and the first few of them."""
     if not created:
-        return
-    listings = Listing.objects.only("pk", "title", "price").in_bulk({pk for _s, pk in created})
-    users = User.objects.only("pk", "language").in_bulk(
-        {searches[search_id].user_id for search_id, _l in created}
-    )
-    texts = {}  # the sentence in each recipient language, translated once
-    for user in users.values():
-        if user.language not in texts:
-            with translation.override(user.language):
-                texts[user.language] = _("New flat for “%(search)s”: %(title)s, %(price)s")
-    links = {pk: listing.get_absolute_url() for pk, listing in listings.items()}
-    daily_email_at = next_daily_email_time(now)
-    notifications = []
+        return 0
+    new_by_search: dict[int, list[int]] = {}
     for search_id, listing_id in sorted(created):
-        search, listing = searches[search_id], listings[listing_id]
-        user = users[search.user_id]
-        daily = search.frequency == Frequency.DAILY
-        text = texts[user.language] % {
-            "search": search.name,
-            "title": listing.title,
-            "price": yuan(listing.price),
+        new_by_search.setdefault(search_id, []).append(listing_id)
+    searches = _rows_by_pk(
+        SavedSearch.objects.all(), new_by_search, ("pk", "user_id", "name", "frequency", "params")
+    )
+    users = _rows_by_pk(
+        User.objects.all(), {search["user_id"] for search in searches.values()}, ("pk", "language")
+    )
+    shown = {pk for listing_ids in new_by_search.values() for pk in listing_ids[:ALERT_ITEMS]}
+    items = {
+        listing.pk: {
+            "text": f"{listing.title}, {yuan(listing.price)}",
+            "link": listing.get_absolute_url(),
         }
+        for listing in Listing.objects.only("pk", "title", "price").filter(pk__in=shown)
+    }
+    daily_email_at = next_daily_email_time(now)
+    texts = _AlertTexts()
+    notifications = []
+    for search_id, listing_ids in new_by_search.items():
+        search = searches[search_id]
+        user = User(pk=search["user_id"], language=users[search["user_id"]]["language"])
+        daily = search["frequency"] == Frequency.DAILY
         notifications.append(
             notification_build(
                 recipient=user,
                 kind=Kind.SEARCH_MATCH,
-                subject=listing,
-                text=text,
-                link=links[listing_id],
+                subject=SavedSearch(pk=search_id),
+                text=texts.get(user.language, len(listing_ids))
+                % {"count": len(listing_ids), "search": search["name"]},
+                link=search_url(search["params"]),
+                items=[items[pk] for pk in listing_ids[:ALERT_ITEMS]],
                 # Instant: the outbox gathers a burst per search; daily: one email per user.
-                group_key=f"daily-alerts:{user.pk}" if daily else f"saved-search:{search.pk}",
+                group_key=f"daily-alerts:{user.pk}" if daily else f"saved-search:{search_id}",
                 email_after=daily_email_at if daily else None,
             )
         )
     notify_many(notifications)
+    return len(notifications)
+
+
+# New flats an alert names (title, price and link); the rest are behind its search link.
+ALERT_ITEMS = 3
+
+
+class _AlertTexts:
+    """ "5 new flats match “…”" in each recipient's language, translated once per count."""
+
+    def __init__(self):
+        self._texts: dict[tuple[str, int], str] = {}
+
+    def get(self, language: str, count: int) -> str:
+        if (language, count) not in self._texts:
+            with translation.override(language):
+                self._texts[language, count] = ngettext(
+                    "%(count)d new flat matches “%(search)s”",
+                    "%(count)d new flats match “%(search)s”",
+                    count,
+                )
+        return self._texts[language, count]
+
+
+def _rows_by_pk(queryset, pks, fields) -> dict[int, dict]:
+    """Rows by primary key for many keys, in as many queries as the database's limit on
+    parameters asks."""
+    pks = sorted(pks)
+    size = min(connection.features.max_query_params or 20_000, 20_000) - 1
+    rows = {}
+    for offset in range(0, len(pks), size):
+        for row in queryset.filter(pk__in=pks[offset : offset + size]).values(*fields):
+            rows[row["pk"]] = row
+    return rows
 
 
 def next_daily_email_time(now: datetime) -> datetime:
@@ -312,7 +477,11 @@ def next_daily_email_time(now: datetime) -> datetime:
 
 
 def _move_marks(run_until: datetime) -> None:
-    SavedSearch.objects.filter(matched_until__lt=run_until).update(matched_until=run_until)
+    moved = MatchingMark.objects.filter(pk=1, matched_until__lt=run_until).update(
+        matched_until=run_until
+    )
+    if not moved:
+        MatchingMark.objects.get_or_create(pk=1, defaults={"matched_until": run_until})
 
 
 def search_summary(params: dict[str, str], *, city=None) -> str:

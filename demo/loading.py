@@ -3,7 +3,7 @@
 from django.db import transaction
 from django.utils import timezone
 
-from alerts.demo import load_demo_saved_searches
+from alerts.demo import load_demo_alert, load_demo_saved_searches
 from favorites.demo import load_favorites_demo
 from insights.demo import load_insights_demo
 from listings.demo import load_listings_demo, load_trust_demo
@@ -25,6 +25,7 @@ def load_demo(*, seed: int = 2026) -> dict[str, int]:
         summary["active_listings"] = Listing.objects.active().count()
     load_favorites_demo(now=now)
     load_demo_saved_searches()
+    load_demo_alert()
     trust = load_trust_demo()
     summary["listings_created"] += trust["listings_created"]
     summary["active_listings"] += trust["listings_created"]

@@ -42,6 +42,9 @@ class Notification(models.Model):
     group_key = models.CharField(max_length=64)
     text = models.CharField(_("text"), max_length=300)
     link = models.CharField(_("link"), max_length=300)
+    # What a gathering notification lists (a saved search's first new flats), each
+    # {"text": ..., "link": ...}: shown under its text on the page, in the API and the email.
+    items = models.JSONField(_("items"), default=list, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
     emailed_at = models.DateTimeField(_("emailed at"), null=True, blank=True)

@@ -7,8 +7,13 @@ from notifications.selectors import unread_notification_count
 class NotificationSerializer(serializers.ModelSerializer):
     class Meta:
         model = Notification
-        fields = ["id", "kind", "text", "link", "created_at", "read_at"]
+        fields = ["id", "kind", "text", "link", "items", "created_at", "read_at"]
         read_only_fields = fields
+        extra_kwargs = {
+            "items": {
+                "help_text": "What the notification lists (a saved search's first new flats)."
+            }
+        }
 
 
 class EmailSettingsSerializer(serializers.Serializer):

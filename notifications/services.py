@@ -51,8 +51,10 @@ def notification_build(
     link: str,
     group_key: str,
     email_after: datetime | None = None,
+    items: list[dict[str, str]] | None = None,
 ) -> Notification:
-    """An unsaved notification, for `notify_many`."""
+    """An unsaved notification, for `notify_many`; `items` ({"text", "link"} each) are what a
+    gathering notification lists."""
     return Notification(
         recipient=recipient,
         kind=kind,
@@ -62,6 +64,7 @@ def notification_build(
         text=text[:300],
         link=link,
         email_after=email_after,
+        items=items or [],
     )
 
 
@@ -169,12 +172,20 @@ def _send_email(recipient: User, notifications: list[Notification]) -> None:
         lines = [
             _("Hello %(name)s,") % {"name": recipient.display_name},
             "",
-            *(f"- {n.text}\n  {settings.SITE_URL}{n.link}" for n in notifications),
+            *(_email_lines(n) for n in notifications),
             "",
             _("Turn these emails off in your notification settings: %(url)s")
             % {"url": f"{settings.SITE_URL}/notifications/settings/"},
         ]
     send_mail(subject, "\n".join(lines), None, [recipient.email])
+
+
+def _email_lines(notification: Notification) -> str:
+    lines = [f"- {notification.text}\n  {settings.SITE_URL}{notification.link}"]
+    lines.extend(
+        f"  · {item['text']}\n    {settings.SITE_URL}{item['link']}" for item in notification.items
+    )
+    return "\n".join(lines)
 
 
 def _queue_emails(recipient_id: int) -> None:

@@ -5,12 +5,13 @@ from datetime import timedelta
 import pytest
 from django.core.management import call_command
 
-from alerts.demo import DEMO_SAVED_SEARCHES, load_demo_saved_searches
+from alerts.demo import DEMO_SAVED_SEARCHES, load_demo_alert, load_demo_saved_searches
 from alerts.models import SavedSearch, SearchMatch
 from listings.models import Listing
+from notifications.models import Kind, Notification
 from tests.accounts.factories import BuyerFactory
 from tests.alerts.factories import SavedSearchFactory
-from tests.listings.factories import CityFactory, ListingFactory
+from tests.listings.factories import CityFactory, DistrictFactory, ListingFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -23,6 +24,20 @@ def test_demo_buyers_get_their_saved_searches_once():
     assert load_demo_saved_searches() == len(DEMO_SAVED_SEARCHES)
     assert load_demo_saved_searches() == 0
     assert SavedSearch.objects.count() == len(DEMO_SAVED_SEARCHES)
+
+
+def test_the_demo_buyer_has_one_alert_naming_three_of_five_flats():
+    district = DistrictFactory(city=CityFactory(slug="hegang"))
+    ListingFactory.create_batch(6, district=district, price=35_000)
+    for username, *_rest in DEMO_SAVED_SEARCHES:
+        BuyerFactory(username=username, language="zh-hans")
+    load_demo_saved_searches()
+
+    assert load_demo_alert() == 5
+    assert load_demo_alert() == 0
+    [alert] = Notification.objects.filter(kind=Kind.SEARCH_MATCH)
+    assert alert.text == "“鹤岗 4万以下”有 5 套新房源"
+    assert len(alert.items) == 3
 
 
 def test_once_runs_every_scheduled_task_inline(clock, settings):

@@ -9,8 +9,9 @@ import pytest
 from django.core import mail
 
 from alerts import services, tasks
-from alerts.models import SavedSearch, SearchMatch
+from alerts.models import MatchingMark, SavedSearch, SearchMatch
 from listings import services as listing_services
+from listings.filters import ListingFilterSet
 from listings.models import Listing
 from notifications.models import Kind, Notification
 from notifications.services import emails_send_due
@@ -126,14 +127,17 @@ def test_alerts_match_a_plain_python_filter_over_varied_data(clock):
 
     # Then each search is alerted about exactly the changed active listings it matches
     changed = [Listing.objects.get(pk=listing.pk) for listing in [*new, *drafts, *cut]]
-    expected_total = 0
+    expected_total, searches_alerted = 0, 0
     for search in searches:
         expected = {listing.pk for listing in changed if python_matches(listing, search.params)}
         assert alerted(search) == expected, search.params
         expected_total += len(expected)
+        searches_alerted += bool(expected)
     assert run["matches"] == expected_total
     assert expected_total > 40  # the data really exercises the filters
-    assert Notification.objects.filter(kind=Kind.SEARCH_MATCH).count() == expected_total
+    # and each search with new flats has one notification saying how many
+    assert run["notifications"] == searches_alerted
+    assert Notification.objects.filter(kind=Kind.SEARCH_MATCH).count() == searches_alerted
     # and the listings that were there before and did not change are not news
     untouched = {listing.pk for listing in before[5:]}
     assert not untouched & set(SearchMatch.objects.values_list("listing", flat=True))
@@ -142,20 +146,54 @@ def test_alerts_match_a_plain_python_filter_over_varied_data(clock):
 def test_searches_are_matched_in_few_queries_whatever_their_number(
     clock, django_assert_max_num_queries
 ):
-    # Given more distinct filter sets than one UNION query takes, and a flat matching ten
+    # Given more changed listings than one UNION query takes, searches with and without
+    # keywords (which the FilterSet checks), and a flat matching ten of them
     district = DistrictFactory(city=CityFactory(slug="hegang"))
-    for price_max in range(30_000, 30_250):
+    for price_max in range(30_000, 30_250, 25):
         SavedSearchFactory(params={"price_max": str(price_max)})
+        SavedSearchFactory(params={"price_max": str(price_max), "q": "sunny"})
     clock.advance(minutes=1)
-    ListingFactory(district=district, price=30_240)
-    ListingFactory(district=district, price=60_000)
+    services.saved_searches_match()  # the first run ever also makes the run mark
+    ListingFactory(district=district, price=30_000, description="Sunny")
+    ListingFactory.create_batch(250, district=district, price=60_000)
     clock.advance(minutes=1)
 
-    # searches, anything changed?, 2 UNION queries, savepoint, insert, listings, users,
-    # content type, notifications, marks, release: none per search
-    with django_assert_max_num_queries(12):
+    # aggregate, run mark, changed listings, 2 candidate queries, searches to check, 1 FilterSet
+    # query, savepoint, insert, searches, users, listings, content type, notifications, run
+    # mark, release:
+    # none per search or per listing
+    with django_assert_max_num_queries(16):
         run = services.saved_searches_match()
-    assert (run.groups, run.matches) == (250, 10)
+    assert (run.changed_listings, run.matches, run.notifications) == (1, 20, 20)
+
+
+def test_the_filter_columns_never_drop_a_match_the_filterset_finds(clock):
+    """The prefilter by columns and the search page's FilterSet agree, random search by random
+    listing: no match lost, and after the FilterSet's check nothing more."""
+    rng = random.Random(14)
+    cities = [CityFactory(slug="hegang"), CityFactory(slug="jixi")]
+    districts = [DistrictFactory(city=city) for city in cities for _ in range(2)]
+    searches = []
+    for _ in range(200):
+        params = random_params(rng, cities, districts)
+        params.update(rng.choice([{}, {}, {"area_max": "70"}, {"price_per_m2_max": "900"}]))
+        searches.append(SavedSearchFactory(params=params))
+    clock.advance(minutes=1)
+    listings = [random_listing(rng, districts) for _ in range(200)]
+    for listing in listings[:10]:
+        Listing.objects.filter(pk=listing.pk).update(verified_at=clock.now)
+    clock.advance(minutes=1)
+
+    run = services.saved_searches_match()
+
+    changed = {listing.pk for listing in listings}
+    for search in searches:
+        filterset = ListingFilterSet(search.params, queryset=Listing.objects.filter(pk__in=changed))
+        by_filterset = (
+            set(filterset.qs.values_list("pk", flat=True)) if filterset.is_valid() else set()
+        )
+        assert alerted(search) == by_filterset, search.params
+    assert run.candidates >= run.matches > 1_000
 
 
 # --- once per listing per search --------------------------------------------------------
@@ -188,10 +226,47 @@ def test_running_twice_alerts_once(cheap_hegang, hegang_district, buyer, clock):
 
     assert (first.matches, second.matches) == (1, 0)
     [notification] = search_match_notifications(buyer)
-    assert notification.link == listing.get_absolute_url()
-    assert notification.text == "New flat for “Hegang under 50k”: Walk-up flat " + (
-        listing.title.removeprefix("Walk-up flat ") + ", ¥42,000"
-    )
+    assert notification.link == "/listings/?city=hegang&price_max=50000"
+    assert notification.text == "1 new flat matches “Hegang under 50k”"
+    assert notification.items == [
+        {"text": f"{listing.title}, ¥42,000", "link": listing.get_absolute_url()}
+    ]
+
+
+def test_one_notification_per_search_per_run_names_the_first_three(
+    cheap_hegang, hegang_district, buyer, clock
+):
+    # Given five new flats for one search and one for another of the buyer's searches
+    other = SavedSearchFactory(user=buyer, name="Big ones", params={"area_min": "80"})
+    clock.advance(minutes=5)
+    cheap = [ListingFactory(district=hegang_district, price=40_000 + n) for n in range(5)]
+    big = ListingFactory(district=hegang_district, price=90_000, area_m2=Decimal(85))
+    clock.advance(minutes=1)
+
+    run = services.saved_searches_match()
+
+    # Then each search has one notification, saying how many and naming the first three
+    assert (run.matches, run.notifications) == (6, 2)
+    by_search = {n.subject_id: n for n in search_match_notifications(buyer)}
+    assert by_search[cheap_hegang.pk].text == "5 new flats match “Hegang under 50k”"
+    assert [item["link"] for item in by_search[cheap_hegang.pk].items] == [
+        listing.get_absolute_url() for listing in cheap[:3]
+    ]
+    assert by_search[other.pk].text == "1 new flat matches “Big ones”"
+    assert by_search[other.pk].items[0]["link"] == big.get_absolute_url()
+
+
+def test_the_alert_is_in_the_buyers_language(hegang_district, clock):
+    buyer = BuyerFactory(language="zh-hans")
+    SavedSearchFactory(user=buyer, name="鹤岗", params={"city": "hegang"})
+    clock.advance(minutes=1)
+    ListingFactory.create_batch(2, district=hegang_district)
+    clock.advance(minutes=1)
+
+    services.saved_searches_match()
+
+    [notification] = search_match_notifications(buyer)
+    assert notification.text == "“鹤岗”有 2 套新房源"
 
 
 def test_an_overlapping_run_that_sees_the_same_listing_alerts_nobody_again(
@@ -204,7 +279,7 @@ def test_an_overlapping_run_that_sees_the_same_listing_alerts_nobody_again(
     services.saved_searches_match()
     # When another run overlaps it (its window starts before the first run's mark) and the
     # listing changes again
-    SavedSearch.objects.update(matched_until=cheap_hegang.created_at)
+    MatchingMark.objects.update(matched_until=cheap_hegang.created_at)
     Listing.objects.update(title="Still cheap")
     clock.advance(minutes=1)
     Listing.objects.update(updated_at=clock.now)
@@ -291,15 +366,19 @@ def test_a_search_whose_city_is_gone_matches_nothing_and_breaks_nothing(clock):
     assert len(alerted(good)) == 1
 
 
-def test_with_nothing_new_a_run_costs_two_queries_and_a_mark(
+def test_with_nothing_new_a_run_costs_three_queries_and_moves_one_mark(
     cheap_hegang, clock, django_assert_num_queries
 ):
     clock.advance(minutes=5)
-    with django_assert_num_queries(3):
+    services.saved_searches_match()
+    clock.advance(minutes=2)
+    with django_assert_num_queries(4):
         run = services.saved_searches_match()
     assert run.matches == 0
+    assert MatchingMark.objects.get().matched_until == clock.now
+    # and the searches are not written to
     cheap_hegang.refresh_from_db()
-    assert cheap_hegang.matched_until == clock.now
+    assert cheap_hegang.matched_until == cheap_hegang.created_at
 
 
 # --- emails: instant ones gathered per search, daily ones the next morning ------------------
@@ -344,7 +423,7 @@ def test_daily_alerts_come_in_one_email_the_next_morning_at_eight(
             services.saved_searches_match()
         emails_send_due()
 
-    # Then the buyer sees them in the app at once, but no email came during the day
+    # Then the buyer sees them in the app at once (one per search and run), but no email came
     assert len(search_match_notifications(buyer)) == 6
     assert mail.outbox == []
     clock.set(datetime(2026, 3, 3, 7, 59, tzinfo=BEIJING))
@@ -356,7 +435,8 @@ def test_daily_alerts_come_in_one_email_the_next_morning_at_eight(
     [email] = mail.outbox
     assert email.to == ["li@example.com"]
     assert "6 new notification(s)" in email.subject
-    assert email.body.count("New flat for") == 6
+    assert email.body.count("1 new flat matches") == 6
+    assert email.body.count("http://127.0.0.1:8000/listings/") == 12  # searches and flats
     assert emails_send_due() == 0
 
 
@@ -392,3 +472,42 @@ def test_the_task_runs_every_two_minutes_with_time_limits(settings):
     entry = settings.CELERY_BEAT_SCHEDULE["match-saved-searches"]
     assert entry == {"task": "alerts.tasks.match_saved_searches", "schedule": 120.0}
     assert tasks.match_saved_searches.soft_time_limit == 240
+
+
+# --- the filter columns kept in step with the filters ----------------------------------------
+
+
+def test_saving_and_changing_a_search_keeps_its_filter_columns_in_step(buyer, hegang_district):
+    search = services.saved_search_create(
+        user=buyer,
+        name="Hegang",
+        params={"city": "hegang", "price_max": "50000", "rooms": "2", "q": "南北"},
+        frequency=Frequency.INSTANT,
+    )
+    assert (search.city_id, search.price_max, search.rooms) == (
+        hegang_district.city_id,
+        50_000,
+        2,
+    )
+    assert search.needs_filterset  # the keywords are the FilterSet's to check
+
+    services.saved_search_update(
+        saved_search=search, data={"params": {"area_min": "45.5", "has_elevator": "false"}}
+    )
+
+    search.refresh_from_db()
+    assert (search.city_id, search.price_max, search.rooms) == (None, None, None)
+    assert (search.area_min, search.has_elevator) == (Decimal("45.50"), False)
+    assert not search.needs_filterset
+
+
+def test_deleting_a_search_deletes_its_matches(cheap_hegang, hegang_district, clock):
+    clock.advance(minutes=5)
+    ListingFactory(district=hegang_district, price=42_000)
+    clock.advance(minutes=1)
+    services.saved_searches_match()
+    assert SearchMatch.objects.filter(saved_search=cheap_hegang).exists()
+
+    services.saved_search_delete(saved_search=cheap_hegang)
+
+    assert not SearchMatch.objects.exists()

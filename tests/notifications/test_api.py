@@ -46,10 +46,22 @@ def test_i_see_only_my_own_notifications_newest_first(client, me):
         "kind",
         "text",
         "link",
+        "items",
         "created_at",
         "read_at",
     }
     assert response.data["next"] is None
+
+
+def test_a_gathering_notification_lists_its_items(client, me):
+    # given a saved-search alert naming its first new flats
+    items = [{"text": "向阳区 2室, ¥42,000", "link": "/listings/7/"}]
+    NotificationFactory(recipient=me, text="3 new flats match “Hegang”", items=items)
+    # when
+    response = client.get(LIST_URL)
+    # then
+    [row] = response.data["results"]
+    assert (row["text"], row["items"]) == ("3 new flats match “Hegang”", items)
 
 
 def test_the_list_pages_with_a_next_cursor(client, me):

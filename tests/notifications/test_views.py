@@ -45,6 +45,25 @@ def test_the_list_shows_my_notifications_not_others(logged_in, me):
     assert "Someone else's news" not in response.content.decode()
 
 
+def test_a_gathering_notification_shows_its_items_as_links(logged_in, me):
+    # given a saved-search alert naming its first new flats
+    NotificationFactory(
+        recipient=me,
+        text="2 new flats match “Hegang”",
+        link="/listings/?city=hegang",
+        items=[
+            {"text": "向阳区 2室, ¥42,000", "link": "/listings/7/"},
+            {"text": "工农区 1室, ¥31,000", "link": "/listings/9/"},
+        ],
+    )
+    # when
+    page = logged_in.get(LIST).content.decode()
+    # then
+    assert "2 new flats match “Hegang”" in page
+    assert '<a href="/listings/7/">向阳区 2室, ¥42,000</a>' in page
+    assert '<a href="/listings/9/">工农区 1室, ¥31,000</a>' in page
+
+
 @pytest.mark.parametrize("url", [LIST, SETTINGS])
 def test_the_pages_need_a_login(client, url):
     response = client.get(url)
