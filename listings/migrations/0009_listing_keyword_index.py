@@ -1,0 +1,91 @@
+"""A GIN index of character bigrams over title, community and description, for keyword search.
+
+PostgreSQL only (a no-op on SQLite, which keeps a plain `icontains` scan; see
+`ListingFilterSet.filter_words`).
+
+`listing_keyword_terms(title, community_name, description)` is the tsvector of every pair of
+adjacent characters in the upper-cased text (whitespace ends a pair; each field apart): "朝南户型"
+gives 朝南 南户 户型, "WeChat 60" gives WE EC CH HA AT 60. `listing_keyword_query(word)` is the
+AND of the same function's bigrams of a keyword. A word that `icontains` finds in a field holds
+all of its bigrams in that field, so the index finds a superset of what `icontains` finds and the
+filter re-checks the rows with `icontains` itself: the results stay exactly those of `icontains`.
+Latin words are split into bigrams too, not indexed as words: a word index would not find "chat"
+in "WeChat", and `icontains` does. Both functions upper-case as `icontains` does
+(`UPPER(...) LIKE UPPER(...)`), in the database, so indexing and querying cannot drift apart.
+
+An expression index rather than a stored generated column: the table is not rewritten under an
+exclusive lock (ALTER TABLE ... ADD COLUMN ... GENERATED ALWAYS AS ... STORED would rewrite every
+row), no row stores its bigrams twice, and no listing write has to maintain anything.
+CREATE INDEX CONCURRENTLY builds it without blocking writes, outside a transaction (hence
+`atomic = False`); an interrupted build leaves an invalid index, which a re-run drops first.
+At a million listings the build reads the whole table once (minutes on two cores).
+"""
+
+from django.db import migrations
+
+FUNCTIONS = [
+    # ASCII whitespace only: every character Python's str.split() splits a query on is among
+    # them or indexed as part of a bigram (U+3000 included), never the other way round.
+    r"""
+    CREATE OR REPLACE FUNCTION listing_keyword_bigrams(doc text) RETURNS text[]
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+        SELECT coalesce(array_agg(DISTINCT substr(chunk, i, 2)), '{}')
+        FROM regexp_split_to_table(upper(doc), '[ \t\n\r\f\v]+') AS chunk,
+             generate_series(1, char_length(chunk) - 1) AS i
+    $$
+    """,
+    """
+    CREATE OR REPLACE FUNCTION listing_keyword_terms(title text, community text, description text)
+    RETURNS tsvector
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE COST 1000 AS $$
+        SELECT array_to_tsvector(listing_keyword_bigrams(
+            coalesce(title, '') || ' ' || coalesce(community, '') || ' ' || coalesce(description, '')
+        ))
+    $$
+    """,
+    # Each bigram quoted as a tsquery lexeme (quotes and backslashes doubled), ANDed.
+    r"""
+    CREATE OR REPLACE FUNCTION listing_keyword_query(keyword text) RETURNS tsquery
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+        SELECT string_agg(
+            '''' || replace(replace(bigram, '\', '\\'), '''', '''''') || '''', ' & '
+        )::tsquery
+        FROM unnest(listing_keyword_bigrams(keyword)) AS bigram
+    $$
+    """,
+]
+DROP_INDEX = "DROP INDEX CONCURRENTLY IF EXISTS listing_active_keywords"
+CREATE_INDEX = """
+    CREATE INDEX CONCURRENTLY listing_active_keywords ON listings_listing
+    USING gin (listing_keyword_terms(title, community_name, description))
+    WHERE status = 'active'
+"""
+DROP_FUNCTIONS = [
+    "DROP FUNCTION IF EXISTS listing_keyword_query(text)",
+    "DROP FUNCTION IF EXISTS listing_keyword_terms(text, text, text)",
+    "DROP FUNCTION IF EXISTS listing_keyword_bigrams(text)",
+]
+
+
+def _run_on_postgresql(statements):
+    def run(apps, schema_editor):
+        if schema_editor.connection.vendor == "postgresql":
+            for sql in statements:
+                schema_editor.execute(sql)
+
+    return run
+
+
+class Migration(migrations.Migration):
+    atomic = False
+
+    dependencies = [
+        ("listings", "0008_photo_queued_at"),
+    ]
+
+    operations = [
+        migrations.RunPython(
+            _run_on_postgresql([*FUNCTIONS, DROP_INDEX, CREATE_INDEX]),
+            _run_on_postgresql([DROP_INDEX, *DROP_FUNCTIONS]),
+        ),
+    ]
