@@ -46,22 +46,42 @@ FUNCTIONS = [
         ))
     $$
     """,
-    # Each bigram quoted as a tsquery lexeme (quotes and backslashes doubled), ANDed.
+    # The word's three rarest bigrams by the index's statistics (a bigram they do not list is
+    # rarer than any they do), quoted as tsquery lexemes (quotes and backslashes doubled), ANDed.
+    # Any of a word's bigrams select a superset of the rows holding it (icontains re-checks);
+    # three keep a rare word's rows few, and the planner, which multiplies the bigrams'
+    # frequencies as if they were independent, does not take a long common phrase for a rare
+    # one. Read while planning (an immutable function of a constant is folded): statistics
+    # change which rows the index hands over, never which rows the search finds.
     r"""
     CREATE OR REPLACE FUNCTION listing_keyword_query(keyword text) RETURNS tsquery
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
         SELECT string_agg(
             '''' || replace(replace(bigram, '\', '\\'), '''', '''''') || '''', ' & '
         )::tsquery
-        FROM unnest(listing_keyword_bigrams(keyword)) AS bigram
+        FROM (
+            SELECT bigram
+            FROM unnest(listing_keyword_bigrams(keyword)) AS bigram
+            LEFT JOIN (
+                SELECT unnest(most_common_elems::text::text[]) AS elem,
+                       unnest(most_common_elem_freqs) AS freq
+                FROM pg_stats
+                WHERE schemaname = current_schema() AND tablename = 'listing_keywords'
+            ) AS common ON common.elem = bigram
+            ORDER BY coalesce(common.freq, 0), bigram
+            LIMIT 3
+        ) AS rarest
     $$
     """,
 ]
-DROP_INDEX = "DROP INDEX CONCURRENTLY IF EXISTS listing_active_keywords"
+DROP_INDEX = "DROP INDEX CONCURRENTLY IF EXISTS listing_keywords"
+# Not partial (status = 'active'), though search reads active listings only: PostgreSQL keeps
+# statistics of an index's expression (here, how often each bigram occurs) but the planner
+# ignores those of a partial index, and without them it takes any keyword for a rare one and
+# sorts hundreds of thousands of rows for a common word instead of walking newest-first.
 CREATE_INDEX = """
-    CREATE INDEX CONCURRENTLY listing_active_keywords ON listings_listing
+    CREATE INDEX CONCURRENTLY listing_keywords ON listings_listing
     USING gin (listing_keyword_terms(title, community_name, description))
-    WHERE status = 'active'
 """
 DROP_FUNCTIONS = [
     "DROP FUNCTION IF EXISTS listing_keyword_query(text)",
