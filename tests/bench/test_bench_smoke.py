@@ -110,7 +110,7 @@ def test_keyword_search(postgres_url):
     assert_printed(
         output,
         r"^=== keyword search at 1,000 listings",
-        r"q=育才小区 +rare, absent +\d+\.\d +\d+\.\d +\d+\.\dx",
+        r"q=育才小区 +rare, absent +\d+\.\d +\d+\.\d +\d+\.\d +\d+\.\dx",
         r"^same rows as icontains +20/20 +PASS",
         r"^rare keyword reads the GIN index +yes +PASS",
     )
