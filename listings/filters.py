@@ -212,7 +212,7 @@ class ListingFilterSet(filters.FilterSet):
     def filter_words(self, queryset, name, value):
         """Each word is in the title, the community or the description (`icontains`).
 
-        On PostgreSQL the keyword index first narrows the rows to those holding the word's
+        On PostgreSQL the keyword index first narrows the rows to those holding the word's rarest
         pairs of characters, and `icontains` re-checks them: the same results, without reading
         every listing for a rare word. SQLite and one-character words scan."""
         use_index = connections[queryset.db].vendor == "postgresql"
