@@ -107,6 +107,19 @@ def test_listings_search_and_the_lean_view(postgres_url):
 
 
 @pytest.mark.postgres
+def test_keyword_search(postgres_url):
+    output = run_bench("keyword_search.py", "--database-url", postgres_url("keywords"), "--smoke")
+
+    assert_printed(
+        output,
+        r"^=== keyword search at 1,000 listings",
+        r"q=育才小区 +rare, absent +\d+\.\d +\d+\.\d +\d+\.\d +\d+\.\dx",
+        r"^same rows as icontains +20/20 +PASS",
+        r"^rare keyword reads the GIN index +yes +PASS",
+    )
+
+
+@pytest.mark.postgres
 def test_saved_search_alerts(postgres_url):
     output = run_bench(
         "saved_search_alerts.py",
