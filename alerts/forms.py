@@ -11,6 +11,7 @@ class SavedSearchForm(forms.Form):
         choices=SavedSearch.Frequency.choices,
         initial=SavedSearch.Frequency.INSTANT,
         help_text=_(
-            "At once: a notification for each new flat. Once a day: one email each morning."
+            "At once: a notification as soon as new flats match, naming them. Once a day: one "
+            "email each morning."
         ),
     )

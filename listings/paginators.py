@@ -10,6 +10,9 @@ from functools import cached_property
 from django.core.paginator import Paginator
 
 COUNT_SHOWN_UP_TO = 1000
+# However far a page number asks, a LIMIT the database takes (a page of 10**30 overflowed
+# SQLite's integers) and beyond any city's listings: such a page counts them all, once.
+MOST_COUNTED = 10**9
 
 
 class CappedCountPaginator(Paginator):
@@ -19,7 +22,7 @@ class CappedCountPaginator(Paginator):
             number = max(int(page_number), 1)
         except (TypeError, ValueError):
             number = 1
-        self.cap = max(COUNT_SHOWN_UP_TO, number * per_page) + 1
+        self.cap = min(max(COUNT_SHOWN_UP_TO, number * per_page), MOST_COUNTED) + 1
 
     @cached_property
     def count(self) -> int:

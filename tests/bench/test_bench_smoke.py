@@ -216,6 +216,7 @@ def test_every_bench_script_has_a_smoke_test():
         "page_weight.py",
         "photo_cost.py",  # tests/photos/test_photo_cost.py runs its --smoke
         "photo_hashes.py",
+        "keyword_search.py",
         "__init__.py",
     }
 
