@@ -774,11 +774,12 @@ def backup_and_restore(shape: Shape) -> tuple[bool, str]:
 
     def counts(database: str) -> list[str]:
         query = " UNION ALL ".join(f"SELECT count(*) FROM {table}" for table in BACKUP_TABLES)  # noqa: S608 - our own table names
-        out = sh(PG_BIN / "psql", *pg, "-At", "-d", database, "-c", query, capture_output=True)
-        return out.stdout.split()
+        return psql(query, database).split()
 
     source, restored = counts("walkup"), counts("walkup_restored")
-    return source == restored, f"{'/'.join(restored)} rows ({', '.join(BACKUP_TABLES)})"
+    # psql answers nothing when it fails: two empty answers are no restore.
+    same = source == restored and len(restored) == len(BACKUP_TABLES)
+    return same, f"{'/'.join(restored)} rows ({', '.join(BACKUP_TABLES)})"
 
 
 MEDIA_BUCKETS = ("walkup-public", "walkup-private")
