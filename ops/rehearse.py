@@ -1006,10 +1006,14 @@ def figures(shape: Shape, before: dict, after: dict, load: dict, elapsed: float)
         for pid, kilobytes in pid_samples:
             lives.setdefault(pid, []).append(kilobytes)
         samples = max(lives.values(), key=len)
-        if len(samples) < 8:
+        if len(samples) < 10:
             continue
-        middle = statistics.mean(samples[len(samples) // 2 - 2 : len(samples) // 2 + 2])
-        growth = 100 * (statistics.mean(samples[-4:]) - middle) / max(middle, 1)
+        # Medians of a fifth of the life each: a photo worker's pool processes are bigger
+        # while they decode a 12-megapixel photo than between two, so a few samples either
+        # way say more about the moment than about a leak.
+        fifth = len(samples) // 5
+        middle = statistics.median(samples[2 * fifth : 3 * fifth])
+        growth = 100 * (statistics.median(samples[-fifth:]) - middle) / max(middle, 1)
         ours = not name.startswith(("pg-", "redis", "s3", "nginx"))
         table.append(
             (
