@@ -1008,12 +1008,7 @@ def figures(shape: Shape, before: dict, after: dict, load: dict, elapsed: float)
         samples = max(lives.values(), key=len)
         if len(samples) < 10:
             continue
-        # Medians of a fifth of the life each: a photo worker's pool processes are bigger
-        # while they decode a 12-megapixel photo than between two, so a few samples either
-        # way say more about the moment than about a leak.
-        fifth = len(samples) // 5
-        middle = statistics.median(samples[2 * fifth : 3 * fifth])
-        growth = 100 * (statistics.median(samples[-fifth:]) - middle) / max(middle, 1)
+        growth = memory_growth(samples)
         ours = not name.startswith(("pg-", "redis", "s3", "nginx"))
         table.append(
             (
@@ -1033,6 +1028,15 @@ def figures(shape: Shape, before: dict, after: dict, load: dict, elapsed: float)
     )
     table.append(("load", f"{elapsed / 60:.1f} min", "", True))
     return table
+
+
+def memory_growth(samples: list[int]) -> float:
+    """Growth in % over the second half of a process's life. Medians of a fifth of the life
+    each: a photo worker's pool processes are bigger while they decode a 12-megapixel photo
+    than between two, so a few samples either way say more about the moment than a leak."""
+    fifth = len(samples) // 5
+    middle = statistics.median(samples[2 * fifth : 3 * fifth])
+    return 100 * (statistics.median(samples[-fifth:]) - middle) / max(middle, 1)
 
 
 REPLICA_VIEWS = {
