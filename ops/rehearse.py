@@ -14,6 +14,7 @@ gunicorn 8101/8102.
 """
 
 import argparse
+import base64
 import contextlib
 import csv
 import json
@@ -665,7 +666,9 @@ def fault_whole_photo_worker(shape: Shape) -> None:
     then go to the new worker. Times how long until the photos it was making are ready."""
     being_made: set[int] = set()
     for _second in range(30):  # kill it with work in hand, or the redelivery is not tested
-        being_made = pending_photos(shape, started_only=True)
+        # Started and not finished, and not back in the queue (where an earlier pool kill sends
+        # its photo): in this worker's hands, so only Redis's redelivery can bring it back.
+        being_made = pending_photos(shape, started_only=True) - queued_photos()
         if being_made:
             break
         time.sleep(1)
@@ -716,6 +719,20 @@ def pending_photos(shape: Shape, started_only=False) -> set[int]:
     started = " AND attempts > 0" if started_only else ""
     query = f"SELECT id FROM listings_listingphoto WHERE status = 'pending'{started}"  # noqa: S608
     return {int(line) for line in psql(query).split()}
+
+
+def queued_photos() -> set[int]:
+    """Listing photos whose task waits in the photos queue, not yet handed to a worker."""
+    import redis
+
+    client = redis.Redis(port=PORTS["redis"])
+    photo_ids = set()
+    for key in client.scan_iter(match="photos*", _type="list"):
+        for raw in client.lrange(key, 0, -1):
+            args = json.loads(base64.b64decode(json.loads(raw)["body"]))[0]
+            if args[0] == "listings.ListingPhoto":
+                photo_ids.add(int(args[1]))
+    return photo_ids
 
 
 def fault_photo_worker(shape: Shape) -> int:
