@@ -81,6 +81,9 @@ class Shape:
     log_offsets: dict = field(default_factory=dict)  # name -> its log's size at that start
     ready_at: dict = field(default_factory=dict)  # name -> when its log said it was ready
     redone: list = field(default_factory=list)  # seconds until a killed worker's photos were ready
+    redoing: dict = field(
+        default_factory=dict
+    )  # those photos still pending -> attempts at the kill
 
     def start(self, name: str, args: list[str], *, env: dict | None = None, user=None):
         self.ready_at.pop(name, None)
@@ -588,7 +591,11 @@ def run_load(shape: Shape, minutes: float, ids: dict) -> tuple[float, float, dic
         now = time.time()
         sample_memory(shape, memory)
         supervise(shape)
-        if plan and now - started >= plan[0][0] * seconds:
+        due = plan and now - started >= plan[0][0] * seconds
+        # The whole-worker kill waits for the Redis outage to be over: it times Redis's
+        # redelivery, which cannot start while Redis is down.
+        fault_running = any(thread.is_alive() for thread in fault_threads)
+        if due and not (plan[0][1] == "photo worker" and fault_running):
             _at, fault = plan.pop(0)
             if fault == "gunicorn":
                 fault_gunicorn(shape)
@@ -684,11 +691,37 @@ def fault_whole_photo_worker(shape: Shape) -> None:
     start = time.time()
     os.killpg(shape.processes["worker-photos"].pid, signal.SIGKILL)
     shape.faults.append(("kill -9 whole photo worker", start, start + 5))
+    shape.redoing = photo_attempts(being_made)
     waiting = set(being_made)
     while waiting and time.time() < start + REDONE_WAIT_SECONDS:
         time.sleep(2)
         waiting &= pending_photos(shape)
+        shape.redoing = {key: value for key, value in shape.redoing.items() if key in waiting}
+    shape.redoing = {}
     shape.redone.append((len(being_made), time.time() - start, not waiting))
+
+
+def photo_attempts(photo_ids: set[int]) -> dict[int, int]:
+    """Attempts of these listing photos that are still pending."""
+    if not photo_ids:
+        return {}
+    ids = ",".join(str(photo_id) for photo_id in photo_ids)
+    query = (
+        "SELECT id, attempts FROM listings_listingphoto"  # noqa: S608 - integers of our own
+        f" WHERE status = 'pending' AND id IN ({ids})"
+    )
+    rows = (line.split("|") for line in psql(query).splitlines())
+    return {int(photo_id): int(attempts) for photo_id, attempts in rows}
+
+
+def redone_photo_in_hand(shape: Shape) -> bool:
+    """Whether a photo of the whole-worker kill is being made again now. A pool kill then would
+    send it to the back of the queue, and the figure would time the queue, not the
+    redelivery."""
+    if not shape.redoing:
+        return False
+    now = photo_attempts(set(shape.redoing))
+    return any(now.get(photo_id, 0) > then for photo_id, then in shape.redoing.items())
 
 
 REDONE_WAIT_SECONDS = 150
@@ -734,13 +767,14 @@ def queued_photos() -> set[int]:
     """Listing photos whose task waits in the photos queue, not yet handed to a worker."""
     import redis
 
-    client = redis.Redis(port=PORTS["redis"])
+    client = redis.Redis(port=PORTS["redis"], socket_timeout=5)
     photo_ids = set()
-    for key in client.scan_iter(match="photos*", _type="list"):
-        for raw in client.lrange(key, 0, -1):
-            args = json.loads(base64.b64decode(json.loads(raw)["body"]))[0]
-            if args[0] == "listings.ListingPhoto":
-                photo_ids.add(int(args[1]))
+    with contextlib.suppress(redis.ConnectionError):  # down: nothing is known to wait there
+        for key in client.scan_iter(match="photos*", _type="list"):
+            for raw in client.lrange(key, 0, -1):
+                args = json.loads(base64.b64decode(json.loads(raw)["body"]))[0]
+                if args[0] == "listings.ListingPhoto":
+                    photo_ids.add(int(args[1]))
     return photo_ids
 
 
@@ -748,7 +782,12 @@ def fault_photo_worker(shape: Shape) -> int:
     """kill -9 of the photo worker's pool process that is processing a photo; the worker
     starts a new one, and Redis (reject_on_worker_lost) hands the task out again."""
     process = shape.processes.get("worker-photos")
-    if process is None or process.poll() is not None or photo_on_its_last_attempt(shape):
+    if (
+        process is None
+        or process.poll() is not None
+        or photo_on_its_last_attempt(shape)
+        or redone_photo_in_hand(shape)
+    ):
         return 0
     # A worker just started has pool processes busy loading Django, not making photos: killing
     # one then fails the worker's start ("Could not start worker processes"). Under load the
