@@ -179,10 +179,14 @@ class ListingFilterSet(filters.FilterSet):
         fields = []
         form = ListingSearchForm
 
-    def __init__(self, *args, one_per_flat: bool = False, **kwargs):
+    def __init__(self, *args, one_per_flat: bool = False, present=None, **kwargs):
         # The search page and the API list show a flat listed by several agents once; saved
         # searches' matching does not (each listing is news to whom it matches).
         self.one_per_flat = one_per_flat
+        # present(listings): the filtered and ordered listings with what the caller shows (the
+        # cards' columns and annotations). Applied last, so the filters and one_per_flat's
+        # subquery are built on the plain queryset, not on one carrying the cards' subqueries.
+        self.present = present
         super().__init__(*args, **kwargs)
 
     def get_form_class(self):
@@ -207,7 +211,9 @@ class ListingFilterSet(filters.FilterSet):
         queryset = super().filter_queryset(queryset)
         if not self.form.cleaned_data.get("ordering"):
             queryset = self.filter_ordering(queryset, "ordering", DEFAULT_ORDERING)
-        return queryset.one_per_flat() if self.one_per_flat else queryset
+        if self.one_per_flat:
+            queryset = queryset.one_per_flat()
+        return self.present(queryset) if self.present else queryset
 
     def filter_words(self, queryset, name, value):
         """Each word is in the title, the community or the description (`icontains`).
