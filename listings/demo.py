@@ -289,6 +289,7 @@ def _cities() -> dict[str, City]:
         for name, name_zh in spec.districts:
             District.objects.update_or_create(city=city, name=name, defaults={"name_zh": name_zh})
         cities[spec.slug] = city
+    services.city_changed()
     return cities
 
 
