@@ -496,6 +496,9 @@ REST_FRAMEWORK = {
 REST_KNOX = {
     "TOKEN_TTL": timedelta(days=env.int("API_TOKEN_TTL_DAYS", default=30)),
     "AUTO_REFRESH": True,
+    # Each use pushes the expiry TOKEN_TTL ahead, but writes it at most once in this many
+    # seconds (knox's default, 60, wrote on nearly every request of a busy app).
+    "MIN_REFRESH_INTERVAL": env.int("API_TOKEN_REFRESH_SECONDS", default=3600),
     "AUTH_HEADER_PREFIX": "Token",
     "USER_SERIALIZER": None,
 }
