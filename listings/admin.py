@@ -162,6 +162,16 @@ class CityAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
     inlines = [DistrictInline]
 
+    def save_model(self, request, obj, form, change):
+        services.city_save(city=obj)
+
+    def delete_model(self, request, obj):
+        services.city_delete(city=obj)
+
+    def delete_queryset(self, request, queryset):
+        for city in queryset:
+            services.city_delete(city=city)
+
 
 @admin.register(District)
 class DistrictAdmin(admin.ModelAdmin):

@@ -1,3 +1,5 @@
+from functools import partial
+
 from django.conf import settings
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -34,7 +36,11 @@ class SearchFilterBackend(DjangoFilterBackend):
     """The search page's filters, and like it, one listing per flat (`one_per_flat`)."""
 
     def get_filterset_kwargs(self, request, queryset, view):
-        return {**super().get_filterset_kwargs(request, queryset, view), "one_per_flat": True}
+        return {
+            **super().get_filterset_kwargs(request, queryset, view),
+            "one_per_flat": True,
+            "present": partial(selectors.listing_cards_of, user=request.user),
+        }
 
 
 class ListingPagination(KeysetPagination):
@@ -90,7 +96,7 @@ class ListingViewSet(viewsets.ModelViewSet):
     def get_queryset(self):
         user = self.request.user
         if self.action == "list":
-            return selectors.listing_cards(user=user).active()
+            return Listing.objects.active()  # the filter backend adds the cards' columns
         if self.action == "retrieve":
             return selectors.listing_detail_queryset(user=user)
         return Listing.objects.managed_by(user).with_card_relations()

@@ -23,7 +23,7 @@ from accounts.services import user_make_agent
 from listings.costs import SellerTaxesPaidBy
 from listings.demo_photos import draw_room
 from listings.models import VERIFIERS_GROUP, City, District, Listing, ListingProof
-from listings.services import listing_create, listing_verify, photo_add, proof_add
+from listings.services import city_changed, listing_create, listing_verify, photo_add, proof_add
 from listings.workbench import expiring_within
 from photos import pipeline as photo_pipeline
 
@@ -289,6 +289,7 @@ def _cities() -> dict[str, City]:
         for name, name_zh in spec.districts:
             District.objects.update_or_create(city=city, name=name, defaults={"name_zh": name_zh})
         cities[spec.slug] = city
+    city_changed()
     return cities
 
 

@@ -1,13 +1,16 @@
 """The one FilterSet behind the web search page and the API list: same names, same rules."""
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db import connections
 from django.db.models import BooleanField, Case, F, Func, Q, TextField, Value, When
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
+from django_filters.fields import ModelChoiceField
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
+from listings.cities import city_for_slug
 from listings.models import City, District, Listing
 
 BOOLEAN_CHOICES = [("true", _("Yes")), ("false", _("No"))]
@@ -58,6 +61,27 @@ class AreaFilter(filters.NumberFilter):
         kwargs.setdefault("max_digits", area.max_digits)
         kwargs.setdefault("decimal_places", area.decimal_places)
         super().__init__(*args, **kwargs)
+
+
+class CitySlugField(ModelChoiceField):
+    """A city by its slug, from the cached map of cities (listings.cities), not a query."""
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        self.validate_no_null_characters(value)
+        city = city_for_slug(str(value))
+        if city is None:
+            raise ValidationError(
+                self.error_messages["invalid_choice"],
+                code="invalid_choice",
+                params={"value": value},
+            )
+        return city
+
+
+class CityFilter(filters.ModelChoiceFilter):
+    field_class = CitySlugField
 
 
 class DistrictChoiceField(forms.ModelChoiceField):
@@ -112,7 +136,7 @@ def recheck(condition: Q) -> Case:
 
 class ListingFilterSet(filters.FilterSet):
     q = filters.CharFilter(label=_("Keywords"), method="filter_words", max_length=100, strip=True)
-    city = filters.ModelChoiceFilter(
+    city = CityFilter(
         label=_("City"),
         queryset=City.objects.all(),
         to_field_name="slug",
@@ -179,10 +203,14 @@ class ListingFilterSet(filters.FilterSet):
         fields = []
         form = ListingSearchForm
 
-    def __init__(self, *args, one_per_flat: bool = False, **kwargs):
+    def __init__(self, *args, one_per_flat: bool = False, present=None, **kwargs):
         # The search page and the API list show a flat listed by several agents once; saved
         # searches' matching does not (each listing is news to whom it matches).
         self.one_per_flat = one_per_flat
+        # present(listings): the filtered and ordered listings with what the caller shows (the
+        # cards' columns and annotations). Applied last, so the filters and one_per_flat's
+        # subquery are built on the plain queryset, not on one carrying the cards' subqueries.
+        self.present = present
         super().__init__(*args, **kwargs)
 
     def get_form_class(self):
@@ -207,7 +235,9 @@ class ListingFilterSet(filters.FilterSet):
         queryset = super().filter_queryset(queryset)
         if not self.form.cleaned_data.get("ordering"):
             queryset = self.filter_ordering(queryset, "ordering", DEFAULT_ORDERING)
-        return queryset.one_per_flat() if self.one_per_flat else queryset
+        if self.one_per_flat:
+            queryset = queryset.one_per_flat()
+        return self.present(queryset) if self.present else queryset
 
     def filter_words(self, queryset, name, value):
         """Each word is in the title, the community or the description (`icontains`).

@@ -1,5 +1,6 @@
 import math
 from dataclasses import dataclass
+from functools import partial
 
 from django.conf import settings
 from django.core.cache import cache
@@ -76,7 +77,12 @@ def listing_search(*, params, user=None) -> ListingFilterSet:
     With a user, each card also carries the viewer flags (hooks), in the same query. A flat
     listed by several agents shows once (`one_per_flat`).
     """
-    return ListingFilterSet(params, queryset=listing_cards(user=user).active(), one_per_flat=True)
+    return ListingFilterSet(
+        params,
+        queryset=Listing.objects.active(),
+        one_per_flat=True,
+        present=partial(listing_cards_of, user=user),
+    )
 
 
 def listing_newest(*, limit: int = 6, user=None) -> list[Listing]:
@@ -86,7 +92,13 @@ def listing_newest(*, limit: int = 6, user=None) -> list[Listing]:
 
 def listing_cards(*, user=None):
     """Listings with what a card shows, and with a user, what the viewer flags say for them."""
-    cards = Listing.objects.for_cards()
+    return listing_cards_of(Listing.objects.all(), user=user)
+
+
+def listing_cards_of(listings, *, user=None):
+    """These listings with what a card shows (and with a user, the viewer flags): added after
+    any filter, so the filters' own clauses and subqueries stay on the plain queryset."""
+    cards = listings.for_cards()
     return cards if user is None else hooks.with_viewer_flags(cards, user=user)
 
 

@@ -13,7 +13,9 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from listings import hooks
+from listings.cities import city_map_forget
 from listings.models import (
+    City,
     Listing,
     ListingPhoto,
     ListingPhotoLookalike,
@@ -68,6 +70,27 @@ EDITABLE_FIELDS = (
     "seller_owned_since",
     "seller_only_home",
 )
+
+
+@transaction.atomic
+def city_save(*, city: City) -> City:
+    """Add or change a city (the admin): the search's map of cities by slug is read again."""
+    city.full_clean()
+    city.save()
+    city_changed()
+    return city
+
+
+@transaction.atomic
+def city_delete(*, city: City) -> None:
+    city.delete()
+    city_changed()
+
+
+def city_changed() -> None:
+    """Cities were added, changed or deleted: once that commits, the search's map of cities by
+    slug (listings.cities) is read again from the database."""
+    transaction.on_commit(city_map_forget)
 
 
 def status_change_error(old: str, new: str) -> str | None:

@@ -496,6 +496,9 @@ REST_FRAMEWORK = {
 REST_KNOX = {
     "TOKEN_TTL": timedelta(days=env.int("API_TOKEN_TTL_DAYS", default=30)),
     "AUTO_REFRESH": True,
+    # Each use pushes the expiry TOKEN_TTL ahead, but writes it at most once in this many
+    # seconds (knox's default, 60, wrote on nearly every request of a busy app).
+    "MIN_REFRESH_INTERVAL": env.int("API_TOKEN_REFRESH_SECONDS", default=3600),
     "AUTH_HEADER_PREFIX": "Token",
     "USER_SERIALIZER": None,
 }
@@ -534,6 +537,9 @@ SPECTACULAR_SETTINGS = {
 LISTINGS_PAGE_SIZE = 20
 API_MAX_PAGE_SIZE = 100
 CITY_STATS_CACHE_SECONDS = env.int("CITY_STATS_CACHE_SECONDS", default=600)
+# The cities by slug for the search's `city` parameter (listings.cities): every change through
+# listings.services.city_changed drops it at once; this bounds what a change made otherwise keeps.
+CITY_MAP_CACHE_SECONDS = env.int("CITY_MAP_CACHE_SECONDS", default=3600)
 # Anonymous search answers (listings.search_cache); listing changes invalidate them at once,
 # this bounds what ages without one (a "recent" price cut, the cards' city medians). 0: off.
 SEARCH_CACHE_SECONDS = env.int("SEARCH_CACHE_SECONDS", default=300)

@@ -269,3 +269,25 @@ def test_default_register_rate_allows_five_an_hour(api_client):
     ]
 
     assert statuses == [201] * 5 + [429]
+
+
+def test_using_a_token_writes_its_expiry_at_most_once_an_hour(
+    api_client, django_assert_num_queries, settings
+):
+    buyer = BuyerFactory()
+    token = _login(api_client, buyer)
+    ttl = settings.REST_KNOX["TOKEN_TTL"]
+    refreshed_59_minutes_ago = timezone.now() + ttl - timedelta(minutes=59)
+    AuthToken.objects.filter(user=buyer).update(expiry=refreshed_59_minutes_ago)
+
+    # The token with its user; the user's tokens (knox's clean-up of expired ones); the
+    # listings. No UPDATE of the token.
+    with django_assert_num_queries(3):
+        response = api_client.get("/api/v1/listings/", HTTP_AUTHORIZATION=f"Token {token}")
+
+    assert response.status_code == 200
+    assert AuthToken.objects.get(user=buyer).expiry == refreshed_59_minutes_ago
+
+    AuthToken.objects.filter(user=buyer).update(expiry=timezone.now() + ttl - timedelta(minutes=61))
+    assert _me(api_client, token).status_code == 200
+    assert AuthToken.objects.get(user=buyer).expiry > timezone.now() + ttl - timedelta(minutes=1)

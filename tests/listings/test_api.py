@@ -9,10 +9,12 @@ import pytest
 from rest_framework.renderers import JSONRenderer
 from rest_framework.serializers import ModelSerializer
 
-from listings.models import Listing
+from listings.models import Listing, ListingPriceChange
 from listings.serializers import ListingListSerializer
 from tests.accounts.factories import AgentFactory, UserFactory
+from tests.favorites.factories import FavoriteFactory
 from tests.listings.factories import CityFactory, DistrictFactory, ListingFactory
+from tests.photos.factories import ListingPhotoFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -389,3 +391,37 @@ def test_the_fast_list_representation_matches_the_declared_fields():
     generic = [ModelSerializer.to_representation(serializer, listing) for listing in listings]
 
     assert JSONRenderer().render(fast) == JSONRenderer().render(generic)
+
+
+def test_a_signed_in_buyers_result_with_cover_price_cut_and_favourite(
+    api_client, flat, django_assert_num_queries
+):
+    ListingPhotoFactory(listing=flat, ready=True, position=1)
+    cover = ListingPhotoFactory(listing=flat, ready=True, position=2, is_cover=True)
+    ListingPriceChange.objects.create(listing=flat, old_price=49_000, new_price=46_000)
+    buyer = FavoriteFactory(listing=flat).user
+    api_client.force_authenticate(buyer)
+    stored = f"listings/{flat.pk}/{cover.content_hash[:8]}/thumb"
+
+    with django_assert_num_queries(1):  # the cards with every annotation, in one query
+        response = api_client.get(LIST_URL)
+
+    [result] = response.json()["results"]
+    assert result["cover"] == {
+        "url": f"http://testserver/media/{stored}.jpeg",
+        "url_webp": f"http://testserver/media/{stored}.webp",
+        "width": 400,
+        "height": 300,
+    }
+    assert result["price_cut_recently"] is True
+    assert result["is_favorite"] is True
+    assert result["other_agents"] == 0
+    assert set(result) == LIST_FIELDS
+    # The same listing as its model instance through the declared fields: same JSON.
+    listing = Listing.objects.for_cards().get(pk=flat.pk)
+    listing.is_favorite = True
+    listing.city_median_comparison = None
+    generic = ModelSerializer.to_representation(
+        ListingListSerializer(context={"request": response.wsgi_request}), listing
+    )
+    assert JSONRenderer().render(result) == JSONRenderer().render(generic)

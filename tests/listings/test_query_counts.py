@@ -10,8 +10,10 @@ pytestmark = pytest.mark.django_db
 
 # The listings with their city, district, agent, agent profile and cover photo, in one query.
 API_LIST_QUERIES = 1
-# A city parameter is checked against the cities first.
+# A city parameter is checked against the cities first: read once into the cache's map of
+# cities by slug (listings.cities), then no query.
 API_LIST_WITH_CITY_QUERIES = 2
+API_LIST_WITH_CITY_WARM_CACHE_QUERIES = 1
 # Listing; its ready photos; its price history; the city's median for the comparison; the
 # agent's response time; the agent's rating (reviews; both cached after the first view).
 API_DETAIL_QUERIES = 6
@@ -85,6 +87,17 @@ def test_api_list_filtered_by_city_costs_two_queries(
         response = api_client.get("/api/v1/listings/", {"page_size": page_size, "city": "hegang"})
 
     assert len(response.json()["results"]) == min(page_size, 20)
+
+
+def test_api_list_filtered_by_a_city_already_in_the_map_costs_one_query(
+    api_client, market, django_assert_num_queries
+):
+    api_client.get("/api/v1/listings/", {"city": "qitaihe"})
+
+    with django_assert_num_queries(API_LIST_WITH_CITY_WARM_CACHE_QUERIES):
+        response = api_client.get("/api/v1/listings/", {"city": "hegang"})
+
+    assert len(response.json()["results"]) == 20
 
 
 def test_api_list_for_a_signed_in_agent_costs_the_same(
