@@ -5,7 +5,8 @@ listings it may show: the city's version for a search with a city, the global on
 service that changes what search shows calls `searches_changed(city ids)`, which puts new
 versions once its transaction commits; answers kept with the old ones are never served again and
 expire (SEARCH_CACHE_SECONDS, which also bounds what no listing change announces: a price cut
-getting older than "recent", the city medians of the cards, an agent's name).
+getting older than "recent", the city medians of the cards, an agent's name). A city renamed
+or deleted through its services bumps its old and new slug (`city_slugs_changed`).
 
 Only anonymous requests (signed-in ones carry per-viewer flags), only status 200, only the body,
 its content type and the headers the inner middleware add for everyone (Vary, Content-Language,
@@ -87,11 +88,20 @@ def searches_changed(*city_ids: int | None) -> None:
     transaction.on_commit(lambda: _bump_versions(ids))
 
 
+def city_slugs_changed(*slugs: str) -> None:
+    """A city was renamed or deleted: answers kept under these slugs (its old and new one) and
+    for all cities are not read again, once the caller's transaction commits."""
+    transaction.on_commit(lambda: _bump_slugs(slugs))
+
+
 def _bump_versions(city_ids: frozenset[int]) -> None:
-    slugs = list(City.objects.filter(pk__in=city_ids).values_list("slug", flat=True))
+    _bump_slugs(City.objects.filter(pk__in=city_ids).values_list("slug", flat=True))
+
+
+def _bump_slugs(slugs) -> None:
     now = time.time_ns()
     try:
-        cache.set_many({version_key(slug): now for slug in [GLOBAL, *slugs]}, timeout=None)
+        cache.set_many({version_key(slug): now for slug in {GLOBAL, *slugs}}, timeout=None)
     except Exception as error:  # answers kept before expire on time (SEARCH_CACHE_SECONDS)
         _log_failure("versions not bumped", error)
 

@@ -24,7 +24,7 @@ from listings.models import (
     may_reassign_listings,
     may_verify_listings,
 )
-from listings.search_cache import searches_changed
+from listings.search_cache import city_slugs_changed, searches_changed
 from marketplace.tasks import enqueue_or_leave_for_sweep
 from photos import pipeline as photo_pipeline
 from photos.hashing import lookalikes
@@ -74,23 +74,28 @@ EDITABLE_FIELDS = (
 
 @transaction.atomic
 def city_save(*, city: City) -> City:
-    """Add or change a city (the admin): the search's map of cities by slug is read again."""
+    """Add or change a city (the admin): the search's map of cities by slug is read again, and
+    searches kept under its old or new slug are computed again."""
     city.full_clean()
+    old_slug = City.objects.filter(pk=city.pk).values_list("slug", flat=True).first()
     city.save()
-    city_changed()
+    city_changed(city.slug, old_slug)
     return city
 
 
 @transaction.atomic
 def city_delete(*, city: City) -> None:
+    slug = city.slug
     city.delete()
-    city_changed()
+    city_changed(slug)
 
 
-def city_changed() -> None:
+def city_changed(*slugs: str | None) -> None:
     """Cities were added, changed or deleted: once that commits, the search's map of cities by
-    slug (listings.cities) is read again from the database."""
+    slug (listings.cities) is read again from the database, and the search answers kept for
+    these slugs and for all cities are not served again."""
     transaction.on_commit(city_map_forget)
+    city_slugs_changed(*(slug for slug in slugs if slug))
 
 
 def status_change_error(old: str, new: str) -> str | None:

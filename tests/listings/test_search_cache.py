@@ -389,3 +389,24 @@ def test_an_answer_from_a_lagging_replica_is_kept_only_under_an_old_enough_versi
     assert search_cache._storable(request, now - 6 * 10**9)
     request.served_by_replica = False
     assert search_cache._storable(request, now)
+
+
+def test_a_renamed_city_shows_its_new_name_at_once(flat, committed):
+    city = flat.city
+    warm({"city": "hegang"})
+    warm({})
+    city.name = "New Hegang"
+    committed(services.city_save, city=city)
+
+    assert "New Hegang" in page_text({"city": "hegang"})
+    assert "New Hegang" in page_text({})
+
+
+def test_a_city_given_a_new_slug_no_longer_answers_under_the_old_one(flat, committed):
+    city = flat.city
+    warm({"city": "hegang"})
+    city.slug = "hegang-city"
+    committed(services.city_save, city=city)
+
+    assert Client().get(API, {"city": "hegang"}).status_code == 400
+    assert api_ids({"city": "hegang-city"}) == [flat.pk]
