@@ -36,7 +36,7 @@ class ConversationViewSet(viewsets.GenericViewSet):
 
     def get_object(self):
         return selectors.conversation_for_participant(
-            user=self.request.user, conversation_id=self.kwargs["pk"]
+            user=self.request.user, conversation_id=self.kwargs["pk"], with_listing=False
         )
 
     @extend_schema(summary="My conversations, newest first, with the last message and unread count")

@@ -71,11 +71,17 @@ def _participating(user: User) -> QuerySet[Conversation]:
     )
 
 
-def conversation_for_participant(*, user: User, conversation_id: int) -> Conversation:
-    """Only the buyer and the agent ever see a conversation; anyone else gets a 404."""
+def conversation_for_participant(
+    *, user: User, conversation_id: int, with_listing: bool = True
+) -> Conversation:
+    """Only the buyer and the agent ever see a conversation; anyone else gets a 404.
+
+    The two people come with it (a message notifies the other); the listing only for pages that
+    show it (the API's thread, send and mark-read do not)."""
+    related = ("listing", "buyer", "agent") if with_listing else ("buyer", "agent")
     conversation = (
         Conversation.objects.filter(Q(buyer=user) | Q(agent=user))
-        .select_related("listing", "buyer", "agent")
+        .select_related(*related)
         .filter(pk=conversation_id)
         .first()
     )

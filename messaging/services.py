@@ -94,11 +94,41 @@ def message_send(*, conversation: Conversation, sender: User, body: str) -> Mess
     body = _clean_body(body)
     lock_user(sender)
     _check_message_allowed(sender)
-    conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
     now = timezone.now()
+    if _may_start_or_stop_the_clock(conversation, sender):
+        _move_with_the_clock(conversation_id=conversation.pk, sender=sender, now=now)
+    else:
+        # The usual message: one UPDATE, which also holds the conversation's row until commit.
+        Conversation.objects.filter(pk=conversation.pk).update(last_message_at=now)
+    conversation.last_message_at = now
     message = Message.objects.create(
         conversation=conversation, sender=sender, body=body, sent_at=now
     )
+    notify(
+        recipient=conversation.other_party(sender),
+        kind=Kind.NEW_MESSAGE,
+        subject=message,
+        text=f"{sender.display_name}: {body[:120]}",
+        link=reverse("messaging:conversation", args=[conversation.pk]),
+        group_key=conversation_group(conversation),
+    )
+    return message
+
+
+def _may_start_or_stop_the_clock(conversation: Conversation, sender: User) -> bool:
+    """Whether this message may be the buyer's first or the agent's first reply.
+
+    Read from the caller's copy, which may be stale; both fields are set once and never
+    cleared, so a stale copy can only say "maybe", and then the locked row decides.
+    """
+    if sender.pk == conversation.buyer_id:
+        return conversation.first_buyer_message_at is None
+    return conversation.first_reply_seconds is None
+
+
+def _move_with_the_clock(*, conversation_id: int, sender: User, now) -> None:
+    """Under the conversation's row lock: the last message time, and the response clock."""
+    conversation = Conversation.objects.select_for_update().get(pk=conversation_id)
     conversation.last_message_at = now
     if sender.pk == conversation.buyer_id and conversation.first_buyer_message_at is None:
         conversation.first_buyer_message_at = now
@@ -112,15 +142,6 @@ def message_send(*, conversation: Conversation, sender: User, body: str) -> Mess
     conversation.save(
         update_fields=["last_message_at", "first_buyer_message_at", "first_reply_seconds"]
     )
-    notify(
-        recipient=conversation.other_party(sender),
-        kind=Kind.NEW_MESSAGE,
-        subject=message,
-        text=f"{sender.display_name}: {body[:120]}",
-        link=reverse("messaging:conversation", args=[conversation.pk]),
-        group_key=conversation_group(conversation),
-    )
-    return message
 
 
 def conversation_group(conversation: Conversation) -> str:

@@ -147,6 +147,8 @@ def test_messaging(postgres_url):
         output,
         r"^API POST .* mean +\d+\.\d+",
         r"^N= 500 +page /inbox/ +mean +\d+\.\d+",
+        r"^API GET /api/v1/me/ .* p95 +\d+\.\d+",
+        r"^message send p95 / GET /me/ p95 .*(PASS|MISS)",
         r"^message send / raw INSERT \(mean\) .*(PASS|MISS)",
     )
 

@@ -9,6 +9,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from listings import paginators
+from listings.models import Listing
 from tests.accounts.factories import AgentFactory, BuyerFactory
 from tests.listings.factories import CityFactory, DistrictFactory, ListingFactory
 
@@ -507,6 +508,104 @@ def test_a_deep_page_of_a_large_search_counts_past_itself(client, count_up_to_fi
     assert "Page 4</span>" in page
     assert 'rel="next"' not in last
     assert "Page 5 of 5" in last
+
+
+@pytest.fixture
+def planner_expects(monkeypatch):
+    """The planner's estimate of a search's rows, as PostgreSQL would give it."""
+
+    def expect(rows: int | None):
+        monkeypatch.setattr(paginators, "planner_row_estimate", lambda queryset: rows)
+
+    return expect
+
+
+def _counts(queries) -> list[str]:
+    return [q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT COUNT(*)")]
+
+
+def test_a_search_the_planner_expects_far_above_the_cap_is_not_counted(
+    client, count_up_to_five, planner_expects, settings
+):
+    settings.LISTINGS_PAGE_SIZE = 2
+    ListingFactory.create_batch(9)
+    planner_expects(60)  # 10 times the cap of 6
+
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get("/listings/").content.decode()
+
+    assert _counts(queries) == []
+    assert "1,000+ flats found" in page
+    assert "Page 1</span>" in page
+    assert "Page 1 of" not in page
+    assert 'rel="next"' in page
+    assert page.count('class="card"') == 2
+
+
+def test_the_estimated_search_knows_its_last_page_from_the_rows(
+    client, count_up_to_five, planner_expects, settings
+):
+    settings.LISTINGS_PAGE_SIZE = 2
+    ListingFactory.create_batch(9)
+    planner_expects(600)  # far off: there are 9
+
+    with CaptureQueriesContext(connection) as queries:
+        last = client.get("/listings/", {"page": 5}).content.decode()
+    middle = client.get("/listings/", {"page": 4}).content.decode()
+
+    assert _counts(queries) == []
+    assert 'rel="next"' not in last
+    assert "Page 5 of 5" in last
+    assert last.count('class="card"') == 1
+    assert 'rel="next"' in middle
+
+
+def test_an_estimate_far_off_for_a_small_search_shows_the_exact_count(
+    client, count_up_to_five, planner_expects
+):
+    ListingFactory.create_batch(3)
+    planner_expects(10_000)
+
+    page = client.get("/listings/").content.decode()
+
+    assert "3 flats found" in page
+    assert "1,000+" not in page
+
+
+def test_a_page_past_the_results_of_an_estimated_search_shows_the_last_one(
+    client, count_up_to_five, planner_expects, settings
+):
+    settings.LISTINGS_PAGE_SIZE = 2
+    ListingFactory.create_batch(9)
+    planner_expects(600)
+
+    page = client.get("/listings/", {"page": 7}).content.decode()
+
+    assert "Page 5 of 5" in page
+    assert page.count('class="card"') == 1
+
+
+def test_an_estimate_near_the_cap_is_not_trusted(
+    client, count_up_to_five, planner_expects, settings
+):
+    settings.LISTINGS_PAGE_SIZE = 2
+    ListingFactory.create_batch(4)
+    planner_expects(59)  # under 10 times the cap of 6
+
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get("/listings/").content.decode()
+
+    assert len(_counts(queries)) == 1
+    assert "4 flats found" in page
+
+
+def test_the_planner_estimate_is_postgresqls_only():
+    estimate = paginators.planner_row_estimate(Listing.objects.order_by().values("pk"))
+
+    if connection.vendor == "postgresql":
+        assert isinstance(estimate, int)
+    else:
+        assert estimate is None
 
 
 def test_a_search_under_the_cap_shows_its_exact_count(client, count_up_to_five):

@@ -1,10 +1,16 @@
-"""The inbox costs the same few queries whatever the page size: no query per conversation."""
+"""What the inbox and a send cost in queries: the inbox the same whatever its length, a send a
+fixed few."""
 
 from datetime import timedelta
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from messaging.models import Message
+from notifications.models import Notification
 from tests.accounts.factories import AgentFactory, BuyerFactory
 from tests.listings.factories import ListingFactory
 from tests.messaging.factories import ConversationFactory, MessageFactory, ready_photo
@@ -88,3 +94,66 @@ def test_a_buyers_inbox_costs_the_same(api_client, django_assert_num_queries):
 
     assert len(response.data["results"]) == 10
     assert all(row["unread_count"] == 1 for row in response.data["results"])
+
+
+# Sending: the conversation (with its two people), then in one transaction the sender's row lock,
+# the hourly count, one UPDATE of the conversation, the message and the notification.
+SEND_QUERIES = 6
+# The buyer's first message and the agent's first reply also read the conversation under lock.
+SEND_QUERIES_WITH_THE_CLOCK = SEND_QUERIES + 1
+
+
+def _send(api_client, conversation, sender, capture_on_commit) -> tuple[list[str], list]:
+    """The statements of one send through the API (not BEGIN and COMMIT), and its after-commit
+    callbacks, not run (with tasks run eagerly they would send the email here)."""
+    api_client.force_authenticate(sender)
+    ContentType.objects.get_for_model(Message)  # cached for the process's life, as when serving
+    with CaptureQueriesContext(connection) as captured, capture_on_commit() as callbacks:
+        response = api_client.post(
+            f"{LIST_URL}{conversation.pk}/messages/", {"body": "Hello"}, format="json"
+        )
+    assert response.status_code == 201
+    statements = [
+        q["sql"]
+        for q in captured.captured_queries
+        if q["sql"].startswith(("SELECT", "INSERT", "UPDATE", "DELETE"))
+    ]
+    return statements, callbacks
+
+
+@pytest.mark.parametrize("who", ["buyer", "agent"])
+def test_a_message_in_an_answered_conversation_costs_a_fixed_few_queries(
+    api_client, django_capture_on_commit_callbacks, who
+):
+    conversation = ConversationFactory(
+        first_buyer_message_at=timezone.now() - timedelta(minutes=5), first_reply_seconds=60
+    )
+    sender = getattr(conversation, who)
+
+    statements, callbacks = _send(
+        api_client, conversation, sender, django_capture_on_commit_callbacks
+    )
+
+    assert len(statements) == SEND_QUERIES, statements
+    assert not any('"listings_listing"' in statement for statement in statements)
+    assert len(callbacks) == 1  # the email task, queued after commit
+    assert Notification.objects.get().recipient == conversation.other_party(sender)
+    conversation.refresh_from_db()
+    assert conversation.last_message_at == Message.objects.get().sent_at
+    assert conversation.first_reply_seconds == 60
+
+
+def test_the_buyers_first_message_also_reads_the_conversation_under_lock(
+    api_client, django_capture_on_commit_callbacks
+):
+    conversation = ConversationFactory()
+
+    statements, _ = _send(
+        api_client, conversation, conversation.buyer, django_capture_on_commit_callbacks
+    )
+
+    assert len(statements) == SEND_QUERIES_WITH_THE_CLOCK, statements
+    if connection.features.has_select_for_update:  # SQLite serialises writers instead
+        assert sum("FOR UPDATE" in statement for statement in statements) == 2  # sender, thread
+    conversation.refresh_from_db()
+    assert conversation.first_buyer_message_at == Message.objects.get().sent_at
