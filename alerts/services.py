@@ -453,12 +453,12 @@ def _candidate_pairs_sql(*, needs_filterset: bool) -> tuple[str, list]:
     ]
     searches_table = quote(SavedSearch._meta.db_table)
     union = " UNION ALL ".join(
-        f"SELECT s.{quote('id')} FROM {searches_table} s WHERE "
+        f"SELECT s.{quote('id')} FROM {searches_table} s WHERE "  # noqa: S608 - see above
         + " AND ".join([*arm, *conditions])
         for arm in arms
     )
     sql = (
-        f"SELECT found.{quote('id')} AS search_id, l.{quote('id')} AS listing_id "
+        f"SELECT found.{quote('id')} AS search_id, l.{quote('id')} AS listing_id "  # noqa: S608
         f"FROM {quote(Listing._meta.db_table)} l CROSS JOIN LATERAL ({union}) found "
         f"WHERE {listing('status')} = %s AND l.{quote('id')} = ANY(%s::bigint[])"
     )
@@ -484,7 +484,7 @@ def _record_in_database(run: MatchRun, listing_ids: list[int], *, now: datetime)
     created = quote(meta.get_field("created_at").column)
     candidates_sql, candidates_params = _candidate_pairs_sql(needs_filterset=False)
     sql = (
-        f"WITH candidates AS ({candidates_sql}), "
+        f"WITH candidates AS ({candidates_sql}), "  # noqa: S608 - identifiers and placeholders
         "matching AS (SELECT search_id, listing_id FROM candidates UNION ALL "
         "SELECT * FROM unnest(%s::bigint[], %s::bigint[]) AS checked(search_id, listing_id)), "
         f"recorded AS (INSERT INTO {table} ({search}, {listing}, {created}) "
