@@ -172,12 +172,12 @@ def test_searches_are_matched_in_few_queries_whatever_their_number(
     ListingFactory.create_batch(250, district=district, price=60_000)
     clock.advance(minutes=1)
 
-    # aggregate, run mark, changed listings; in PostgreSQL: the candidates the FilterSet checks,
-    # searches to check, 1 FilterSet query, savepoint, the insert grouped by search; through
-    # Python: 2 candidate queries, searches to check, 1 FilterSet query, savepoint, insert;
-    # then searches, users, listings, notifications, run mark, release:
+    # aggregate, run mark, changed listings; in PostgreSQL: savepoint, JIT off, the candidates
+    # the FilterSet checks, searches to check, 1 FilterSet query, the insert grouped by search;
+    # through Python: 2 candidate queries, searches to check, 1 FilterSet query, savepoint,
+    # insert; then searches, users, listings, notifications, run mark, release:
     # none per search or per listing
-    with django_assert_num_queries(14 if in_database else 15):
+    with django_assert_num_queries(15):
         run = services.saved_searches_match()
     assert (run.changed_listings, run.matches, run.notifications) == (1, 20, 20)
 
