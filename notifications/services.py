@@ -72,9 +72,16 @@ def notify_many(notifications: list[Notification]) -> list[Notification]:
     """Record notifications built with `notification_build` at once (price cuts, saved-search
     alerts): one insert per 500, and one email task per recipient after commit."""
     created = Notification.objects.bulk_create(notifications, batch_size=500)
-    for recipient_id in sorted({notification.recipient_id for notification in created}):
-        transaction.on_commit(partial(_queue_emails, recipient_id))
+    recipient_ids = sorted({notification.recipient_id for notification in created})
+    # One email task per EMAIL_TASK_RECIPIENTS recipients: an alerts run notifies tens of
+    # thousands of buyers, and a task each was as many messages to the broker at its commit.
+    for offset in range(0, len(recipient_ids), EMAIL_TASK_RECIPIENTS):
+        batch = recipient_ids[offset : offset + EMAIL_TASK_RECIPIENTS]
+        transaction.on_commit(partial(_queue_emails_to_many, batch))
     return created
+
+
+EMAIL_TASK_RECIPIENTS = 50
 
 
 def notifications_mark_read(
@@ -102,7 +109,9 @@ def email_preferences(user: User) -> dict[str, bool]:
     return {kind: kind not in opted_out for kind in Kind.values}
 
 
-def emails_send_due(*, recipient_id: int | None = None) -> int:
+def emails_send_due(
+    *, recipient_id: int | None = None, recipient_ids: list[int] | None = None
+) -> int:
     """Email what is due, one email per recipient and group; returns how many were sent.
 
     Due: not read, not emailed, the kind not opted out, and no email for that group in the
@@ -117,6 +126,8 @@ def emails_send_due(*, recipient_id: int | None = None) -> int:
     )
     if recipient_id is not None:
         pending = pending.filter(recipient_id=recipient_id)
+    if recipient_ids is not None:
+        pending = pending.filter(recipient_id__in=recipient_ids)
     groups = pending.order_by().values_list("recipient_id", "group_key").distinct()
     sent = 0
     for group_recipient_id, group_key in list(groups):
@@ -193,4 +204,14 @@ def _queue_emails(recipient_id: int) -> None:
 
     enqueue_or_leave_for_sweep(
         send_notification_emails, recipient_id, what=f"emails for user {recipient_id}"
+    )
+
+
+def _queue_emails_to_many(recipient_ids: list[int]) -> None:
+    from notifications.tasks import send_notification_emails_to_many
+
+    enqueue_or_leave_for_sweep(
+        send_notification_emails_to_many,
+        recipient_ids,
+        what=f"emails for {len(recipient_ids)} users from {recipient_ids[0]}",
     )
