@@ -4,7 +4,7 @@ from functools import partial
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -68,17 +68,60 @@ def notification_build(
     )
 
 
-def notify_many(notifications: list[Notification]) -> list[Notification]:
+def notify_many(notifications: list[Notification]) -> int:
     """Record notifications built with `notification_build` at once (price cuts, saved-search
-    alerts): one insert per 500, and one email task per recipient after commit."""
-    created = Notification.objects.bulk_create(notifications, batch_size=500)
-    recipient_ids = sorted({notification.recipient_id for notification in created})
-    # One email task per EMAIL_TASK_RECIPIENTS recipients: an alerts run notifies tens of
-    # thousands of buyers, and a task each was as many messages to the broker at its commit.
+    alerts): one insert (per 500 rows outside PostgreSQL), and the emails tried after commit,
+    one task per EMAIL_TASK_RECIPIENTS recipients. Returns how many were recorded."""
+    if not notifications:
+        return 0
+    if connection.vendor == "postgresql":
+        _insert_in_one_statement(notifications)
+    else:
+        Notification.objects.bulk_create(notifications, batch_size=500)
+    recipient_ids = sorted({notification.recipient_id for notification in notifications})
+    # An alerts run notifies tens of thousands of buyers: a task each was as many messages to
+    # the broker at its commit.
     for offset in range(0, len(recipient_ids), EMAIL_TASK_RECIPIENTS):
         batch = recipient_ids[offset : offset + EMAIL_TASK_RECIPIENTS]
         transaction.on_commit(partial(_queue_emails_to_many, batch))
-    return created
+    return len(notifications)
+
+
+# The columns notify_many writes; the others are null: not read, not emailed yet.
+INSERTED_FIELDS = (
+    "recipient",
+    "kind",
+    "subject_type",
+    "subject_id",
+    "group_key",
+    "text",
+    "link",
+    "items",
+    "created_at",
+    "email_skipped",
+    "email_after",
+)
+
+
+def _insert_in_one_statement(notifications: list[Notification]) -> None:
+    """PostgreSQL: every row in one INSERT ... SELECT FROM unnest(one array per column), which
+    costs a fraction of bulk_create's per-value work at 28,000 alerts a run. Only quoted
+    identifiers of the model, its columns' types and placeholders go into the statement."""
+    now = timezone.now()
+    for notification in notifications:
+        notification.created_at = now
+    fields = [Notification._meta.get_field(name) for name in INSERTED_FIELDS]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(field.column) for field in fields)
+    arrays = ", ".join(f"%s::{field.cast_db_type(connection)}[]" for field in fields)
+    table = quote(Notification._meta.db_table)
+    sql = f"INSERT INTO {table} ({columns}) SELECT * FROM unnest({arrays})"  # noqa: S608
+    params = [
+        [field.get_db_prep_save(getattr(n, field.attname), connection) for n in notifications]
+        for field in fields
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 EMAIL_TASK_RECIPIENTS = 50

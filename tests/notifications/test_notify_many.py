@@ -58,7 +58,7 @@ def test_emails_go_after_commit_and_respect_opt_outs(django_capture_on_commit_ca
 
 
 def test_no_recipients_is_nothing():
-    assert _notify([], ListingFactory()) == []
+    assert _notify([], ListingFactory()) == 0
     assert not Notification.objects.exists()
 
 
