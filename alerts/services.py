@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import BigIntegerField, Count, IntegerField, Min, Q, Value
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -542,21 +543,23 @@ def _notify(news: dict[int, tuple[int, list[int]]], now: datetime) -> int:
     }
     daily_email_at = next_daily_email_time(now)
     texts = _AlertTexts()
+    search_page = reverse("listings:search")
     notifications = []
     for search_id, (count, listing_ids) in sorted(news.items()):
         search = searches[search_id]
-        user = User(pk=search["user_id"], language=users[search["user_id"]]["language"])
+        user_id = search["user_id"]
+        language = users[user_id]["language"]
         daily = search["frequency"] == Frequency.DAILY
         notifications.append(
             notification_build(
-                recipient=user,
+                recipient=user_id,
                 kind=Kind.SEARCH_MATCH,
-                subject=SavedSearch(pk=search_id),
-                text=texts.get(user.language, count) % {"count": count, "search": search["name"]},
-                link=search_url(search["params"]),
+                subject=(SavedSearch, search_id),
+                text=texts.get(language, count) % {"count": count, "search": search["name"]},
+                link=search_url(search["params"], page=search_page),
                 items=[items[pk] for pk in listing_ids],
                 # Instant: the outbox gathers a burst per search; daily: one email per user.
-                group_key=f"daily-alerts:{user.pk}" if daily else f"saved-search:{search_id}",
+                group_key=f"daily-alerts:{user_id}" if daily else f"saved-search:{search_id}",
                 email_after=daily_email_at if daily else None,
             )
         )
