@@ -334,16 +334,19 @@ def _confirmed_by_filterset(candidates: list[tuple]) -> list[tuple[int, int]]:
         row["pk"]: _filters_left_for_filterset(row["params"], row)
         for row in searches.values("pk", "params", *columns)
     }
+    key_by_search = {  # once per search, not per candidate (tens of thousands)
+        search_id: json.dumps(filters, sort_keys=True)
+        for search_id, filters in left_by_search.items()
+    }
     groups: dict[str, tuple[dict, set[int]]] = {}
     for search_id, listing_id in to_check:
-        filters = left_by_search[search_id]
-        key = json.dumps(filters, sort_keys=True)
-        groups.setdefault(key, (filters, set()))[1].add(listing_id)
+        key = key_by_search[search_id]
+        groups.setdefault(key, (left_by_search[search_id], set()))[1].add(listing_id)
     matching = _listings_matching(list(groups.items()))
     pairs.extend(
         (search_id, listing_id)
         for search_id, listing_id in to_check
-        if listing_id in matching.get(json.dumps(left_by_search[search_id], sort_keys=True), set())
+        if listing_id in matching.get(key_by_search[search_id], set())
     )
     return pairs
 
