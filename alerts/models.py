@@ -80,9 +80,11 @@ class SavedSearch(models.Model):
         return search_url(self.params)
 
 
-def search_url(params: dict[str, str]) -> str:
+def search_url(params: dict[str, str], *, page: str | None = None) -> str:
+    """The search page with these filters; `page`: its path, when already reversed (an alerts
+    run links tens of thousands of searches)."""
     query = urlencode(sorted(params.items()))
-    return reverse("listings:search") + (f"?{query}" if query else "")
+    return (page or reverse("listings:search")) + (f"?{query}" if query else "")
 
 
 class MatchingMark(models.Model):

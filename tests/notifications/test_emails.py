@@ -351,9 +351,11 @@ def test_the_sweep_runs_every_minute():
     assert entry["task"] in celery_app.tasks
 
 
-def test_the_tasks_have_time_limits_and_retries():
-    task = tasks.send_notification_emails
-    assert task.name == "notifications.tasks.send_notification_emails"
+@pytest.mark.parametrize(
+    "task", [tasks.send_notification_emails, tasks.send_notification_emails_to_many]
+)
+def test_the_tasks_have_time_limits_and_retries(task):
+    assert task.name == f"notifications.tasks.{task.__name__}"
     assert task.soft_time_limit
     assert task.time_limit
     assert task.soft_time_limit < task.time_limit

@@ -58,5 +58,22 @@ def test_emails_go_after_commit_and_respect_opt_outs(django_capture_on_commit_ca
 
 
 def test_no_recipients_is_nothing():
-    assert _notify([], ListingFactory()) == []
+    assert _notify([], ListingFactory()) == 0
     assert not Notification.objects.exists()
+
+
+def test_many_recipients_are_emailed_by_one_task_per_batch(
+    django_capture_on_commit_callbacks, monkeypatch
+):
+    # Given more recipients than one email task takes
+    monkeypatch.setattr(services, "EMAIL_TASK_RECIPIENTS", 2)
+    recipients = [BuyerFactory(email=f"buyer{n}@example.com") for n in range(5)]
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        _notify(recipients, ListingFactory())
+
+    # Then three tasks after commit (2, 2 and 1 recipients) email each of them once
+    assert len(callbacks) == 3
+    assert sorted(message.to[0] for message in mail.outbox) == [
+        f"buyer{n}@example.com" for n in range(5)
+    ]
